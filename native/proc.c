@@ -1,0 +1,190 @@
+/* Forking Node safely (DESIGN.md section 2): re-arm V8's MADV_DONTFORK areas, fork, double fork so workers are
+ * re-parented to the subreaper supervisor, fork+exec with PDEATHSIG for exec mode, reap through pidfds, _exit. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Re-arms MADV_DOFORK on every private anonymous area listed in /proc/self/maps. V8 marks its heap DONTFORK; the
+ * sweep reads the short maps file (not smaps) and skips file mappings, so its cost does not grow with datasets. */
+int pf_dofork_sweep(void) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  static char buf[1 << 16];
+  char line[512];
+  size_t used = 0;
+  int count = 0;
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+    for (ssize_t i = 0; i < n; i++) {
+      char c = buf[i];
+      if (c != '\n') {
+        if (used < sizeof line - 1) line[used++] = c;
+        continue;
+      }
+      line[used] = '\0';
+      used = 0;
+      unsigned long start, end, inode;
+      char perms[5];
+      int path_at = 0;
+      if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %n", &start, &end, perms, &inode, &path_at) < 4) continue;
+      if (perms[3] != 'p' || inode != 0) continue;
+      const char *path = line + path_at;
+      if (path[0] != '\0' && strcmp(path, "[heap]") != 0 && strncmp(path, "[anon", 5) != 0) continue;
+      if (madvise((void *)start, end - start, MADV_DOFORK) == 0) count++;
+    }
+  }
+  close(fd);
+  return count;
+}
+
+pid_t pf_fork(int *err) {
+  pf_dofork_sweep();
+  pid_t pid = fork();
+  if (pid < 0) *err = errno;
+  return pid;
+}
+
+/* Forks twice: returns 0 in the grandchild, the grandchild's pid in the caller (the middle process exits at once). */
+pid_t pf_double_fork(int *err) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    *err = errno;
+    return -1;
+  }
+  pf_dofork_sweep();
+  pid_t mid = fork();
+  if (mid < 0) {
+    *err = errno;
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (mid == 0) {
+    pid_t child = fork();
+    if (child == 0) {
+      close(p[0]);
+      close(p[1]);
+      return 0;
+    }
+    int32_t msg = child < 0 ? -errno : (int32_t)child;
+    ssize_t w = write(p[1], &msg, sizeof msg);
+    (void)w;
+    _exit(0);
+  }
+  close(p[1]);
+  int32_t msg = -EPIPE;
+  ssize_t r;
+  do r = read(p[0], &msg, sizeof msg); while (r < 0 && errno == EINTR);
+  close(p[0]);
+  while (waitpid(mid, NULL, 0) < 0 && errno == EINTR) {}
+  if (r != (ssize_t)sizeof msg || msg < 0) {
+    *err = r == (ssize_t)sizeof msg ? -msg : EPIPE;
+    return -1;
+  }
+  return (pid_t)msg;
+}
+
+/* fork + exec with fds[i] placed at fd i (-1: closed) and PDEATHSIG armed before exec. Returns the child's pid, or
+ * -1 with *err set (including the exec's own errno, passed back through a close-on-exec pipe). */
+pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int *err) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    *err = errno;
+    return -1;
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    *err = errno;
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    int e = 0;
+    /* move every source above the targets first, so a dup2 never clobbers a source not yet placed */
+    int high[256];
+    if (nfds > 256) nfds = 256;
+    for (int i = 0; i < nfds; i++) {
+      high[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, nfds + 3);
+      if (fds[i] >= 0 && high[i] < 0) { e = errno; goto fail; }
+    }
+    for (int i = 0; i < nfds; i++) {
+      if (high[i] < 0) {
+        close(i);
+        continue;
+      }
+      if (dup2(high[i], i) < 0) { e = errno; goto fail; }
+    }
+    if (pdeathsig > 0) {
+      if (prctl(PR_SET_PDEATHSIG, pdeathsig) != 0) { e = errno; goto fail; }
+      if (getppid() != parent) _exit(128 + pdeathsig);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    execve(file, argv, envp);
+    e = errno;
+  fail: {
+      ssize_t w = write(p[1], &e, sizeof e);
+      (void)w;
+      _exit(127);
+    }
+  }
+  close(p[1]);
+  int e = 0;
+  ssize_t r;
+  do r = read(p[0], &e, sizeof e); while (r < 0 && errno == EINTR);
+  close(p[0]);
+  if (r == (ssize_t)sizeof e) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    *err = e;
+    return -1;
+  }
+  return pid;
+}
+
+int pf_set_subreaper(void) {
+  return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 0 : -errno;
+}
+
+int pf_set_pdeathsig(int sig) {
+  return prctl(PR_SET_PDEATHSIG, sig) == 0 ? 0 : -errno;
+}
+
+int pf_pidfd_open(pid_t pid) {
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  return fd < 0 ? -errno : fd;
+}
+
+/* Collects `pid` if it has ended: 1 with *code or *sig set, 0 if it still runs, -errno on error. */
+int pf_reap(pid_t pid, int *code, int *sig) {
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, WNOHANG); while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (r == 0) return 0;
+  *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  *sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  return 1;
+}
+
+int pf_pipe(int fds[2]) {
+  return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
+}
+
+void pf_exit(int code) {
+  _exit(code);
+}

@@ -1,0 +1,36 @@
+/* prefork's native shim: plain C functions that each do one syscall-level job and return -errno on failure.
+ * N-API glue lives in addon*.c; meaning, defaults and messages live in TypeScript. */
+#ifndef PREFORK_SHIM_H
+#define PREFORK_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* memfd.c: sealed shared memory for datasets */
+int pf_memfd_create(const char *name, uint64_t size);
+int pf_fill_from_fd(int dst, uint64_t dst_off, int src, uint64_t src_off, uint64_t len, int swap, int huge);
+int pf_fill_from_buf(int dst, uint64_t dst_off, const void *buf, uint64_t len, int swap, int huge);
+int pf_seal(int fd);
+int pf_get_seals(int fd);
+void *pf_map(int fd, uint64_t len, int writable, int *err);
+int pf_unmap(void *addr, uint64_t len);
+int pf_populate(void *addr, uint64_t len);
+
+/* proc.c: forking Node safely, reaping, parent death */
+int pf_dofork_sweep(void);
+pid_t pf_fork(int *err);
+pid_t pf_double_fork(int *err);
+pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int *err);
+int pf_set_subreaper(void);
+int pf_set_pdeathsig(int sig);
+int pf_pidfd_open(pid_t pid);
+int pf_reap(pid_t pid, int *code, int *sig);
+int pf_pipe(int fds[2]);
+void pf_exit(int code);
+
+/* sock.c: listening sockets that no event loop owns */
+int pf_listen_tcp(const char *host, int port, int backlog, int *bound_port);
+int pf_listen_unix(const char *path, int backlog);
+
+#endif

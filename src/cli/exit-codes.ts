@@ -1,0 +1,40 @@
+// Exit codes are a protocol (gunicorn, sysexits, tini): each is documented in man/prefork.1 and the README, and a
+// test checks the three agree.
+import type { PreforkErrorCode } from '../errors';
+
+export const EXIT = {
+  OK: { code: 0, meaning: 'success; after a stop, every worker exited' },
+  FAILURE: { code: 1, meaning: 'an unexpected internal error' },
+  APP_BOOT: { code: 3, meaning: 'the app failed to boot in every worker: the supervisor halts instead of crash-looping' },
+  USAGE: { code: 64, meaning: 'bad command line: unknown command, bad option value' },
+  DATAERR: { code: 65, meaning: 'a dataset file is malformed (truncated, bad header, bad dtype or shape)' },
+  NOINPUT: { code: 66, meaning: 'a dataset or app file does not exist or cannot be read' },
+  UNAVAILABLE: { code: 69, meaning: 'no running supervisor answers (reload, status, scale, stop)' },
+  SOFTWARE: { code: 70, meaning: 'a system call prefork needs failed (memfd, fork, socket)' },
+  TEMPFAIL: { code: 75, meaning: 'a reload failed; the old generation keeps serving' },
+} as const;
+
+export type ExitName = keyof typeof EXIT;
+
+/** The exit code for a PreforkError code. */
+export function exitCodeFor(code: PreforkErrorCode): number {
+  switch (code) {
+    case 'PREFORK_DATASET_MISSING':
+      return EXIT.NOINPUT.code;
+    case 'PREFORK_BAD_SPEC':
+    case 'PREFORK_BAD_OPTION':
+      return EXIT.USAGE.code;
+    case 'PREFORK_APP_BOOT':
+    case 'PREFORK_BOOT_TIMEOUT':
+      return EXIT.APP_BOOT.code;
+    case 'PREFORK_NOT_RUNNING':
+      return EXIT.UNAVAILABLE.code;
+    case 'PREFORK_NATIVE':
+    case 'PREFORK_UNSUPPORTED_RUNTIME':
+      return EXIT.SOFTWARE.code;
+    case 'PREFORK_NO_DATASET':
+      return EXIT.FAILURE.code;
+    default:
+      return code.startsWith('PREFORK_DATASET_') ? EXIT.DATAERR.code : EXIT.FAILURE.code;
+  }
+}

@@ -1,0 +1,86 @@
+// `prefork start APP`: validates every option once, at the boundary (STYLE.md 9), opens the listeners and runs the
+// supervisor in the foreground until it stops.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseShareSpec, checkUniqueNames } from '../datasets/spec';
+import { PreforkError } from '../errors';
+import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
+import type { Listener } from '../supervisor/listeners';
+import { closeListener, openListener, parseBind } from '../supervisor/listeners';
+
+export interface StartArgs {
+  app: string;
+  share: string[];
+  bind: string[] | undefined;
+  workers: number | undefined;
+  'graceful-timeout': number;
+  'boot-timeout': number;
+  'worker-mode': string;
+  preload: boolean;
+  env: string[];
+  pidfile: string | undefined;
+}
+
+function badOption(message: string): PreforkError {
+  return new PreforkError('PREFORK_BAD_OPTION', message);
+}
+
+function positiveInt(name: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < 1) throw badOption(`--${name} must be a positive integer, got '${v}'`);
+  return v;
+}
+
+function seconds(name: string, v: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw badOption(`--${name} must be a positive number of seconds, got '${v}'`);
+  return v * 1000;
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const p of pairs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(p);
+    if (!m) throw badOption(`--env must be KEY=VALUE, got '${p}'`);
+    env[m[1] as string] = m[2] as string;
+  }
+  return env;
+}
+
+/** Turns parsed arguments into a checked supervisor config (without opening anything). */
+export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'> & { binds: ReturnType<typeof parseBind>[] } {
+  const app = path.resolve(args.app);
+  if (!fs.existsSync(app)) {
+    throw new PreforkError('PREFORK_DATASET_MISSING', `app ${args.app}: no such file or directory`, { file: args.app });
+  }
+  const shares = args.share.map(s => parseShareSpec(s, "--share"));
+  checkUniqueNames(shares);
+  const mode = args['worker-mode'];
+  if (mode !== 'fork' && mode !== 'exec') throw badOption(`--worker-mode must be fork or exec, got '${mode}'`);
+  return {
+    app,
+    shares,
+    binds: (args.bind?.length ? args.bind : ['127.0.0.1:8000']).map(parseBind),
+    workers: positiveInt('workers', args.workers, os.availableParallelism()),
+    gracefulTimeoutMs: seconds('graceful-timeout', args['graceful-timeout']),
+    bootTimeoutMs: seconds('boot-timeout', args['boot-timeout']),
+    mode,
+    preload: args.preload,
+    env: parseEnv(args.env),
+    pidfile: args.pidfile === undefined ? undefined : path.resolve(args.pidfile),
+    idleGraceMs: 1000,
+  };
+}
+
+/** Runs `prefork start` and resolves with the supervisor's exit code. */
+export async function start(args: StartArgs): Promise<number> {
+  const { binds, ...cfg } = startConfig(args);
+  const listeners: Listener[] = [];
+  try {
+    for (const b of binds) listeners.push(openListener(b));
+  } catch (e) {
+    for (const l of listeners) closeListener(l);
+    throw e;
+  }
+  return new Supervisor({ ...cfg, listeners }).run();
+}

@@ -1,0 +1,69 @@
+// The native shim's typed surface. The C side only does syscalls and throws errors whose `code` is the errno name;
+// this module loads it once and turns those errors into PreforkErrors where a caller asks it to.
+import * as path from 'node:path';
+import { PreforkError } from './errors';
+
+export interface Binding {
+  memfdCreate(name: string, size: number): number;
+  fillFromFd(dst: number, dstOff: number, src: number, srcOff: number, len: number, swapSize: number, huge: number): void;
+  fillFromBuffer(dst: number, dstOff: number, bytes: Uint8Array, swapSize: number, huge: number): void;
+  seal(fd: number): void;
+  getSeals(fd: number): number;
+  map(fd: number, len: number, writable: boolean): ArrayBuffer;
+  populate(buffer: ArrayBuffer): void;
+
+  fork(): number;
+  doubleFork(): number;
+  doforkSweep(): number;
+  spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number): number;
+  setSubreaper(): void;
+  setPdeathsig(sig: number): void;
+  getppid(): number;
+  getpid(): number;
+  exit(code: number): never;
+  reap(pid: number): [code: number, signal: number] | undefined;
+  watchPid(pid: number, onExit: (code: number, signal: number) => void): void;
+  listenTcp(host: string, port: number, backlog: number): [fd: number, port: number];
+  listenUnix(path: string, backlog: number): number;
+  pipe(): [readFd: number, writeFd: number];
+}
+
+/** Seal bits from <linux/fcntl.h>. */
+export const SEAL = { SEAL: 1, SHRINK: 2, GROW: 4, WRITE: 8 } as const;
+
+let loaded: Binding | undefined;
+
+/** The shim, built by `npm install` into build/Release. */
+export function native(): Binding {
+  if (loaded === undefined) {
+    const file = path.join(__dirname, '..', 'build', 'Release', 'prefork.node');
+    try {
+      loaded = require(file) as Binding;
+    } catch (e) {
+      throw new PreforkError(
+        'PREFORK_NATIVE',
+        `cannot load the native shim ${file}: ${(e as Error).message}; run \`npm install\` (or \`npm rebuild prefork\`) to build it`,
+        { cause: e },
+      );
+    }
+  }
+  return loaded;
+}
+
+/** The errno name of an error thrown by the shim ('EPERM', 'ENOMEM', …), or undefined. */
+export function errnoOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** Wraps a shim failure as a PreforkError that says what prefork was doing. */
+export function nativeError(doing: string, e: unknown): PreforkError {
+  if (errnoOf(e) === 'ENOEXTERNAL') {
+    return new PreforkError(
+      'PREFORK_UNSUPPORTED_RUNTIME',
+      `${doing}: this runtime refuses external ArrayBuffers (V8 sandbox, e.g. Electron); prefork needs a Node.js build without it`,
+      { cause: e },
+    );
+  }
+  return new PreforkError('PREFORK_NATIVE', `${doing}: ${(e as Error).message}`, { cause: e });
+}

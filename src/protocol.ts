@@ -1,0 +1,59 @@
+// What the supervisor, zygotes and workers say to each other. Runtime config travels in one environment variable;
+// events are single JSON lines written to the generation's pipe (each under PIPE_BUF, so writes never interleave).
+import * as fs from 'node:fs';
+
+/** Everything a zygote or an exec-mode worker needs, passed in _PREFORK_RUNTIME. */
+export interface RuntimeConfig {
+  generation: number;
+  /** Absolute path of the app module or package directory. */
+  app: string;
+  preload: boolean;
+  mode: 'fork' | 'exec';
+  supervisorPid: number;
+  /** Write end of the generation's event pipe, the same number in every process of the generation. */
+  eventsFd: number;
+  binds: { fd: number; label: string }[];
+  datasets: { name: string; fd: number }[];
+  /** Pre-fault dataset pages before ready (when they are not on huge pages). */
+  populate: boolean;
+  /** Set in each worker's process.env (--env K=V). */
+  env: Record<string, string>;
+  /** Milliseconds a draining connection may stay idle before it is closed. */
+  idleGraceMs: number;
+}
+
+export const RUNTIME_ENV = '_PREFORK_RUNTIME';
+/** The worker's slot number (exec mode; forked workers are told on the command pipe). */
+export const SLOT_ENV = '_PREFORK_SLOT';
+
+export type RuntimeEvent =
+  | { t: 'zygote-ready'; pid: number; ms: number }
+  | { t: 'zygote-error'; pid: number; message: string }
+  | { t: 'forked'; pid: number; slot: number }
+  | { t: 'ready'; pid: number; slot: number; ms: number }
+  | { t: 'boot-error'; pid: number; slot: number; message: string }
+  | { t: 'draining'; pid: number };
+
+/** Exit code of a worker whose app failed to import or start (gunicorn's WORKER_BOOT_ERROR). */
+export const WORKER_BOOT_ERROR = 3;
+
+/** Writes one event line; never throws (a supervisor that is gone cannot be told anything). */
+export function sendEvent(fd: number, ev: RuntimeEvent): void {
+  let line = `${JSON.stringify(ev)}\n`;
+  if (Buffer.byteLength(line) > 4000) line = `${JSON.stringify({ ...ev, message: 'message' in ev ? ev.message.slice(0, 3000) : undefined })}\n`;
+  try {
+    fs.writeSync(fd, line);
+  } catch {
+    // supervisor gone: PDEATHSIG will end this process
+  }
+}
+
+/** Parses one event line; undefined for anything that is not an event. */
+export function parseEvent(line: string): RuntimeEvent | undefined {
+  try {
+    const ev = JSON.parse(line) as RuntimeEvent;
+    return typeof ev === 'object' && ev !== null && typeof ev.t === 'string' ? ev : undefined;
+  } catch {
+    return undefined;
+  }
+}

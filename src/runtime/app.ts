@@ -1,0 +1,49 @@
+// Loading the user's app and recognising what it exports (DESIGN.md section 5): a request listener, an object with
+// fetch(Request), an http.Server that is not listening, or nothing because the app calls listen() itself.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export type FetchApp = { fetch(request: Request): Response | Promise<Response> };
+
+export type AppShape =
+  | { kind: 'listener'; listener: http.RequestListener }
+  | { kind: 'fetch'; app: FetchApp }
+  | { kind: 'server'; server: http.Server }
+  | { kind: 'self-listen' };
+
+/** The module file for APP: the file itself, or a package directory's entry point. */
+export function resolveAppFile(app: string): string {
+  const abs = path.resolve(app);
+  if (!fs.statSync(abs).isDirectory()) return abs;
+  const pkgFile = path.join(abs, 'package.json');
+  if (fs.existsSync(pkgFile)) {
+    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { main?: string; exports?: unknown };
+    const exp = pkg.exports;
+    const dot = typeof exp === 'string' ? exp : (exp as Record<string, unknown> | undefined)?.['.'];
+    const entry = typeof dot === 'string' ? dot : typeof dot === 'object' && dot !== null ? ((dot as Record<string, unknown>).import ?? (dot as Record<string, unknown>).default ?? (dot as Record<string, unknown>).require) : undefined;
+    const main = typeof entry === 'string' ? entry : pkg.main;
+    if (main) return path.resolve(abs, main);
+  }
+  for (const f of ['index.js', 'index.mjs', 'index.cjs']) if (fs.existsSync(path.join(abs, f))) return path.join(abs, f);
+  return path.join(abs, 'index.js');
+}
+
+/** Imports the app (CommonJS or ESM) and returns its default export. */
+export async function importApp(app: string): Promise<unknown> {
+  const ns = (await import(pathToFileURL(resolveAppFile(app)).href)) as { default?: unknown };
+  return 'default' in ns ? ns.default : ns;
+}
+
+/** Classifies what the app exported. */
+export function shapeOf(exported: unknown): AppShape {
+  if (exported instanceof net.Server) return { kind: 'server', server: exported as http.Server };
+  if (typeof exported === 'function') return { kind: 'listener', listener: exported as http.RequestListener };
+  if (typeof exported === 'object' && exported !== null) {
+    const fetch = (exported as { fetch?: unknown }).fetch;
+    if (typeof fetch === 'function') return { kind: 'fetch', app: exported as FetchApp };
+  }
+  return { kind: 'self-listen' };
+}

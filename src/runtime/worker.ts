@@ -1,0 +1,93 @@
+// A worker's life after its process exists (forked or exec'd): populate datasets, load the app, serve on the
+// inherited sockets, say "ready", and drain on SIGTERM.
+import * as http from 'node:http';
+import type * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { RuntimeConfig } from '../protocol';
+import { sendEvent, WORKER_BOOT_ERROR } from '../protocol';
+import { native } from '../native';
+import { registry } from '../registry';
+import type { AppShape } from './app';
+import { importApp, shapeOf } from './app';
+import { drain, track } from './drain';
+import { exitNow, writeStderr } from './exit';
+import { fetchListener } from './fetch';
+import { appServers, listenOnFd, routeAppListen, whenAppListens } from './listen';
+
+/** Boots the app in this worker and serves until told to stop. `preloaded` is the zygote's import, if any. */
+export async function runWorker(config: RuntimeConfig, slot: number, preloaded: AppShape | undefined, t0: number): Promise<void> {
+  Object.assign(process.env, config.env);
+  installStopSignals(config);
+  if (config.populate) for (const d of registry().datasets.values()) populate(d.buffer);
+  const binds = [...config.binds];
+  routeAppListen(() => binds.shift());
+  let servers: net.Server[];
+  try {
+    const shape = preloaded ?? shapeOf(await importApp(config.app));
+    servers = await serve(shape, binds);
+  } catch (e) {
+    const err = e as Error;
+    writeStderr(`prefork worker ${process.pid}: app failed to boot: ${err?.stack ?? String(e)}\n`);
+    sendEvent(config.eventsFd, { t: 'boot-error', pid: process.pid, slot, message: err?.message ?? String(e) });
+    return exitNow(WORKER_BOOT_ERROR);
+  }
+  stopServers = servers;
+  sendEvent(config.eventsFd, { t: 'ready', pid: process.pid, slot, ms: performance.now() - t0 });
+}
+
+function populate(buffer: ArrayBuffer): void {
+  try {
+    native().populate(buffer);
+  } catch {
+    // MADV_POPULATE_READ needs Linux >= 5.14: without it pages fault in on first touch
+  }
+}
+
+/** Serves the app on every remaining inherited socket; resolves once all of them listen. */
+async function serve(shape: AppShape, binds: { fd: number }[]): Promise<net.Server[]> {
+  if (shape.kind === 'self-listen') {
+    const first = await whenAppListens();
+    const servers = appServers();
+    for (const s of servers) track(s as http.Server);
+    // extra --bind sockets forward to the app's own server
+    for (const b of binds.splice(0)) servers.push(await forwardTo(first as http.Server, b.fd));
+    return servers;
+  }
+  const listener = shape.kind === 'listener' ? shape.listener : shape.kind === 'fetch' ? fetchListener(shape.app) : undefined;
+  const servers: net.Server[] = [];
+  for (const [i, b] of binds.splice(0).entries()) {
+    const server = i === 0 && shape.kind === 'server' ? shape.server : listener ? http.createServer(listener) : forwarder(shape);
+    track(server as http.Server);
+    await listenOnFd(server, b.fd);
+    servers.push(server);
+  }
+  return servers;
+}
+
+function forwarder(shape: AppShape): http.Server {
+  const target = shape.kind === 'server' ? shape.server : undefined;
+  return http.createServer((req, res) => target?.emit('request', req, res));
+}
+
+async function forwardTo(target: http.Server, fd: number): Promise<net.Server> {
+  const s = http.createServer((req, res) => target.emit('request', req, res));
+  track(s);
+  await listenOnFd(s, fd);
+  return s;
+}
+
+let stopServers: net.Server[] = [];
+let stopping = false;
+
+/** SIGTERM/SIGINT: drain and exit 0; SIGQUIT: exit at once. */
+function installStopSignals(config: RuntimeConfig): void {
+  const graceful = () => {
+    if (stopping) return;
+    stopping = true;
+    sendEvent(config.eventsFd, { t: 'draining', pid: process.pid });
+    drain(stopServers.length ? stopServers : appServers(), config.idleGraceMs).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', graceful);
+  process.on('SIGINT', graceful);
+  process.on('SIGQUIT', () => exitNow(0));
+}

@@ -1,0 +1,113 @@
+// The zygote of one generation (DESIGN.md section 1): started with `node --single-threaded`, it maps the datasets,
+// optionally imports the app, and then blocks reading "fork SLOT" lines on fd 0. It never runs its event loop, so a
+// forked child inherits no timers, servers or watchers: the child returns from the loop below and becomes a worker.
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { attachDataset } from '../datasets/handle';
+import { native } from '../native';
+import type { RuntimeConfig } from '../protocol';
+import { RUNTIME_ENV, sendEvent } from '../protocol';
+import { registry } from '../registry';
+import { afterFork } from './after-fork';
+import type { AppShape } from './app';
+import { importApp, shapeOf } from './app';
+import { deferAppListen } from './listen';
+import { useCacheFreeCrypto } from './random';
+import { runWorker } from './worker';
+
+/** Handles the app may legitimately leave behind at import: stdio streams. Anything else would leak into workers. */
+function activeResources(): string[] {
+  return process.getActiveResourcesInfo().sort();
+}
+
+function extraResources(before: string[], after: string[]): string[] {
+  const left = [...before];
+  return after.filter(r => {
+    const i = left.indexOf(r);
+    if (i >= 0) left.splice(i, 1);
+    return i < 0;
+  });
+}
+
+async function preload(config: RuntimeConfig): Promise<AppShape> {
+  // stdio handles are created lazily; make them exist before the baseline so an app that logs is not refused
+  void process.stdout;
+  void process.stderr;
+  const before = activeResources();
+  const shape = shapeOf(await importApp(config.app));
+  const extra = extraResources(before, activeResources());
+  if (extra.length > 0) {
+    throw new Error(
+      `--preload: importing the app left active handles in the zygote (${extra.join(', ')}); ` +
+        'forked workers would inherit them. Open sockets, timers and watchers when serving starts, or run without --preload',
+    );
+  }
+  return shape;
+}
+
+/** Reads commands until one says fork; returns the slot in the child. Exits when the supervisor closes the pipe. */
+function commandLoop(config: RuntimeConfig): number {
+  const shim = native();
+  const buf = Buffer.alloc(4096);
+  let text = '';
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const nl = text.indexOf('\n');
+    if (nl >= 0) {
+      const line = text.slice(0, nl);
+      text = text.slice(nl + 1);
+      const m = /^fork (\d+)$/.exec(line);
+      if (!m) continue;
+      const slot = Number(m[1]);
+      const pid = shim.doubleFork();
+      if (pid === 0) return slot;
+      sendEvent(config.eventsFd, { t: 'forked', pid, slot });
+      continue;
+    }
+    let n: number;
+    try {
+      n = fs.readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(sleep, 0, 0, 5);
+        continue;
+      }
+      throw e;
+    }
+    if (n === 0) process.exit(0);
+    text += buf.toString('utf8', 0, n);
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const config = JSON.parse(process.env[RUNTIME_ENV] ?? '') as RuntimeConfig;
+  delete process.env[RUNTIME_ENV];
+  const shim = native();
+  shim.setPdeathsig(9);
+  if (shim.getppid() !== config.supervisorPid) process.exit(70);
+  const reg = registry();
+  reg.role = 'zygote';
+  reg.generation = config.generation;
+  for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
+  useCacheFreeCrypto();
+  deferAppListen();
+  let shape: AppShape | undefined;
+  if (config.preload) {
+    try {
+      shape = await preload(config);
+    } catch (e) {
+      const err = e as Error;
+      fs.writeSync(2, `prefork zygote ${process.pid}: ${err?.stack ?? String(e)}\n`);
+      sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message: err?.message ?? String(e) });
+      process.exit(3);
+    }
+  }
+  sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0 });
+  const slot = commandLoop(config);
+  const tf = performance.now();
+  afterFork(config.supervisorPid);
+  await runWorker(config, slot, shape, tf);
+}
+
+void main();

@@ -1,0 +1,15 @@
+// The supervisor's log: one line per lifecycle event on stderr. The phrases in LINES are a documented contract
+// (README "Log lines"); tests wait for them.
+const started = Date.now();
+
+export type Level = 'info' | 'warn' | 'error';
+
+/** Writes `[prefork] [LEVEL] message` to stderr (journald adds its own timestamp; a tty gets seconds since start). */
+export function log(level: Level, message: string): void {
+  const t = process.stderr.isTTY ? `+${((Date.now() - started) / 1000).toFixed(3)}s ` : '';
+  process.stderr.write(`[prefork] ${t}[${level}] ${message}\n`);
+}
+
+export const info = (m: string) => log('info', m);
+export const warn = (m: string) => log('warn', m);
+export const error = (m: string) => log('error', m);

@@ -1,0 +1,41 @@
+// A worker's life as an explicit state machine (STYLE.md 1): the supervisor looks up (state, event) here and does
+// the named action; an event a state does not list is ignored.
+
+export type WorkerState = 'requested' | 'booting' | 'ready' | 'stopping' | 'dead';
+export type WorkerEvent = 'forked' | 'ready' | 'stop' | 'quit' | 'boot-timeout' | 'kill-timeout' | 'exit';
+export type WorkerAction = 'watch' | 'mark-ready' | 'terminate' | 'kill' | 'reaped' | 'none';
+
+export const TRANSITIONS: Readonly<Record<WorkerState, Partial<Record<WorkerEvent, readonly [WorkerState, WorkerAction]>>>> = {
+  requested: { forked: ['booting', 'watch'], 'boot-timeout': ['dead', 'reaped'], stop: ['dead', 'reaped'], quit: ['dead', 'reaped'] },
+  booting: {
+    ready: ['ready', 'mark-ready'],
+    stop: ['stopping', 'terminate'],
+    quit: ['stopping', 'kill'],
+    'boot-timeout': ['stopping', 'kill'],
+    exit: ['dead', 'reaped'],
+  },
+  ready: { stop: ['stopping', 'terminate'], quit: ['stopping', 'kill'], exit: ['dead', 'reaped'] },
+  stopping: { quit: ['stopping', 'kill'], 'kill-timeout': ['stopping', 'kill'], exit: ['dead', 'reaped'] },
+  dead: {},
+};
+
+export interface Worker {
+  generation: number;
+  slot: number;
+  pid: number;
+  state: WorkerState;
+  /** performance.now() when the fork was requested, ready, or asked to stop. */
+  requestedAt: number;
+  readyAt: number;
+  stopAt: number;
+  /** Did it ever report ready? */
+  wasReady: boolean;
+}
+
+/** The next state and the action for `event`, or undefined when the state ignores it. */
+export function transition(w: Worker, event: WorkerEvent): WorkerAction | undefined {
+  const t = TRANSITIONS[w.state][event];
+  if (!t) return undefined;
+  w.state = t[0];
+  return t[1];
+}
