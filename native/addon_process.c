@@ -60,12 +60,14 @@ static void free_strings(char **s) {
   free(s);
 }
 
-/* spawn(file, argv[], envp[], fds[], pdeathsig) -> pid */
+/* spawn(file, argv[], envp[], fds[], pdeathsig, newSession) -> pid */
 static napi_value spawn_js(napi_env env, napi_callback_info info) {
-  napi_value a[5];
+  napi_value a[6];
   char file[4096];
   int64_t sig;
-  if (!pf_args(env, info, 5, a) || !pf_arg_str(env, a[0], file, sizeof file) || !pf_arg_i64(env, a[4], &sig)) return NULL;
+  bool new_session = false;
+  if (!pf_args(env, info, 6, a) || !pf_arg_str(env, a[0], file, sizeof file) || !pf_arg_i64(env, a[4], &sig)) return NULL;
+  napi_get_value_bool(env, a[5], &new_session);
   char **argv = string_array(env, a[1]);
   char **envp = string_array(env, a[2]);
   uint32_t nfds = 0;
@@ -84,7 +86,7 @@ static napi_value spawn_js(napi_env env, napi_callback_info info) {
     result = pf_throw_errno(env, "spawn", EINVAL);
   } else {
     int err = 0;
-    pid_t pid = pf_spawn(file, argv, envp, fds, (int)nfds, (int)sig, &err);
+    pid_t pid = pf_spawn(file, argv, envp, fds, (int)nfds, (int)sig, new_session, &err);
     result = pid < 0 ? pf_throw_errno(env, "spawn", err) : pf_int(env, pid);
   }
   free_strings(argv);

@@ -95,9 +95,9 @@ pid_t pf_double_fork(int *err) {
   return (pid_t)msg;
 }
 
-/* fork + exec with fds[i] placed at fd i (-1: closed) and PDEATHSIG armed before exec. Returns the child's pid, or
+/* fork + exec with fds[i] placed at fd i (-1: closed), PDEATHSIG armed before exec, optionally in a new session. Returns the child's pid, or
  * -1 with *err set (including the exec's own errno, passed back through a close-on-exec pipe). */
-pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int *err) {
+pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int new_session, int *err) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
     *err = errno;
@@ -127,6 +127,7 @@ pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const i
       }
       if (dup2(high[i], i) < 0) { e = errno; goto fail; }
     }
+    if (new_session && setsid() < 0) { e = errno; goto fail; }
     if (pdeathsig > 0) {
       if (prctl(PR_SET_PDEATHSIG, pdeathsig) != 0) { e = errno; goto fail; }
       if (getppid() != parent) _exit(128 + pdeathsig);

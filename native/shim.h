@@ -21,7 +21,7 @@ int pf_populate(void *addr, uint64_t len);
 int pf_dofork_sweep(void);
 pid_t pf_fork(int *err);
 pid_t pf_double_fork(int *err);
-pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int *err);
+pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int new_session, int *err);
 int pf_set_subreaper(void);
 int pf_set_pdeathsig(int sig);
 int pf_pidfd_open(pid_t pid);

@@ -15,7 +15,7 @@ export interface Binding {
   fork(): number;
   doubleFork(): number;
   doforkSweep(): number;
-  spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number): number;
+  spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number, newSession: boolean): number;
   setSubreaper(): void;
   setPdeathsig(sig: number): void;
   getppid(): number;

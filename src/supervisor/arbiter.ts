@@ -48,7 +48,7 @@ type QueuedEvent =
   | { type: 'signal'; signal: NodeJS.Signals }
   | { type: 'runtime'; gen: Generation; ev: RuntimeEvent }
   | { type: 'exit'; gen: Generation; worker: Worker; code: number; signal: number }
-  | { type: 'zygote-exit'; gen: Generation; code: number | null; signal: NodeJS.Signals | null }
+  | { type: 'zygote-exit'; gen: Generation; code: number; signal: number }
   | { type: 'loaded'; id: number; datasets: SharedDataset[] }
   | { type: 'load-failed'; id: number; error: unknown };
 
@@ -333,7 +333,7 @@ export class Supervisor {
     this.#respawnAt = Math.max(this.#respawnAt, now + (this.#recentExits.length > 1 ? delay : 0));
   }
 
-  #onZygoteExit(gen: Generation, code: number | null, signal: NodeJS.Signals | null): void {
+  #onZygoteExit(gen: Generation, code: number, signal: number): void {
     if (gen.state === 'gone' || gen.state === 'draining' || gen.state === 'failed' || this.#stopping) return;
     const how = signal ? `signal ${signal}` : `code ${code}`;
     log.error(`generation ${gen.id}: zygote exited unexpectedly with ${how}`);

@@ -1,6 +1,5 @@
 // One generation's resources (DESIGN.md section 4): its sealed datasets, its event pipe, its zygote (fork mode),
 // and how to start a worker in it. Decisions about when to do any of this live in the arbiter.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -9,11 +8,40 @@ import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
 import { parseEvent, RUNTIME_ENV, SLOT_ENV } from '../protocol';
 import type { Listener } from './listeners';
+import * as log from './log';
 import type { Worker } from './worker-state';
 
 const RUNTIME_DIR = path.join(__dirname, '..', 'runtime');
 /** fd numbers inside zygotes and workers: 3 is the event pipe, then the listeners, then the datasets. */
 const EVENTS_FD = 3;
+
+function envList(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+}
+
+let warned = false;
+function warnOnce(message: string): void {
+  if (!warned) log.warn(message);
+  warned = true;
+}
+
+/** Splits NODE_OPTIONS into what a zygote may keep and the module-hook flags (--import, --loader) it may not. */
+export function forkSafeNodeOptions(value: string | undefined): { kept: string; dropped: string[] } {
+  const words = (value ?? '').match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+  const bare = (w: string) => w.replace(/^"(.*)"$/s, '$1');
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string;
+    if (/^--(import|loader|experimental-loader)(=|$)/.test(bare(w))) {
+      const flag = bare(w).includes('=') ? bare(w) : `${bare(w)} ${bare(words[++i] ?? '')}`;
+      dropped.push(flag.trim());
+    } else {
+      kept.push(w);
+    }
+  }
+  return { kept: kept.join(' '), dropped };
+}
 
 export type GenerationState = 'loading' | 'booting' | 'active' | 'draining' | 'failed' | 'gone';
 
@@ -28,7 +56,7 @@ export interface GenerationOptions {
   listeners: Listener[];
   datasets: SharedDataset[];
   onEvent: (ev: RuntimeEvent) => void;
-  onZygoteExit: (code: number | null, signal: NodeJS.Signals | null) => void;
+  onZygoteExit: (code: number, signal: number) => void;
 }
 
 export class Generation {
@@ -44,7 +72,7 @@ export class Generation {
   readonly #config: RuntimeConfig;
   readonly #events: net.Socket;
   #eventsWrite: number;
-  #zygote: ChildProcess | undefined;
+  #zygotePid: number | undefined;
   #cmdFd = -1;
 
   constructor(opts: GenerationOptions) {
@@ -95,25 +123,34 @@ export class Generation {
     return { ...process.env, [RUNTIME_ENV]: JSON.stringify(this.#config), ...extra };
   }
 
-  /** Fork mode: starts the zygote; it says zygote-ready (or zygote-error) on the event pipe. */
+  /**
+   * Fork mode: starts the zygote; it says zygote-ready (or zygote-error) on the event pipe. The shim spawns it, so
+   * nothing that patches child_process (APM agents, test harnesses) can add threads or hooks to it, and it runs in
+   * its own session (a terminal's ^C reaches only the supervisor, which stops everything in order).
+   */
   startZygote(): number {
     const [cmdRead, cmdWrite] = native().pipe();
-    const table = this.#fdTable();
-    const stdio = table.map((fd, i) => (i === 0 ? cmdRead : i === 1 || i === 2 ? 'inherit' : fd));
-    const child = spawn(process.execPath, ['--single-threaded', path.join(RUNTIME_DIR, 'zygote.js')], {
-      stdio: stdio as ('inherit' | number)[],
-      env: this.#env({}),
-      detached: true, // own session: a terminal's ^C reaches only the supervisor, which stops everything in order
-    });
-    fs.closeSync(cmdRead);
+    const env = this.#env({});
+    const { kept, dropped } = forkSafeNodeOptions(env.NODE_OPTIONS);
+    if (dropped.length) {
+      env.NODE_OPTIONS = kept;
+      warnOnce(`NODE_OPTIONS ${dropped.join(' ')} not passed to the zygote: module hooks run on a thread that cannot survive fork(); use --worker-mode exec to keep them`);
+    }
+    const fds = this.#fdTable();
+    fds[0] = cmdRead;
+    let pid: number;
+    try {
+      pid = native().spawn(process.execPath, [process.execPath, '--single-threaded', path.join(RUNTIME_DIR, 'zygote.js')], envList(env), fds, 9, true);
+    } finally {
+      fs.closeSync(cmdRead);
+    }
     this.#cmdFd = cmdWrite;
-    this.#zygote = child;
-    child.on('exit', (code, signal) => {
-      this.#zygote = undefined;
+    this.#zygotePid = pid;
+    native().watchPid(pid, (code, signal) => {
+      this.#zygotePid = undefined;
       this.#opts.onZygoteExit(code, signal);
     });
-    child.on('error', () => {});
-    return child.pid ?? -1;
+    return pid;
   }
 
   /** Asks for a worker in `slot`: a fork request to the zygote, or (exec mode) a fresh node. Returns the pid when known. */
@@ -123,13 +160,13 @@ export class Generation {
       fs.writeSync(this.#cmdFd, `fork ${slot}\n`);
       return undefined;
     }
-    const env = Object.entries(this.#env({ [SLOT_ENV]: String(slot) })).map(([k, v]) => `${k}=${v}`);
+    const env = envList(this.#env({ [SLOT_ENV]: String(slot) }));
     const script = path.join(RUNTIME_DIR, 'exec-worker.js');
-    return native().spawn(process.execPath, [process.execPath, script], env, this.#fdTable(), 9);
+    return native().spawn(process.execPath, [process.execPath, script], env, this.#fdTable(), 9, true);
   }
 
   get zygotePid(): number | undefined {
-    return this.#zygote?.pid;
+    return this.#zygotePid;
   }
 
   /** Ends the zygote: closing its command pipe makes it exit; `kill` also signals it. */
@@ -138,11 +175,17 @@ export class Generation {
       fs.closeSync(this.#cmdFd);
       this.#cmdFd = -1;
     }
-    if (kill && this.#zygote) this.#zygote.kill('SIGKILL');
+    if (kill && this.#zygotePid !== undefined) {
+      try {
+        process.kill(this.#zygotePid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   get hasZygote(): boolean {
-    return this.#zygote !== undefined;
+    return this.#zygotePid !== undefined;
   }
 
   /** Frees everything the generation holds in the supervisor: the event pipe and the dataset memfds. */

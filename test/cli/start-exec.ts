@@ -1,0 +1,2 @@
+import { startSuite } from '../helpers/start-suite';
+startSuite('exec');

@@ -1,0 +1,187 @@
+// Runs the real `prefork` CLI for integration tests: waits for documented log lines, talks HTTP on 127.0.0.1, and
+// ends every process it started (supervisor, zygotes, workers) by pid in teardown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'prefork');
+export const FIXTURES = path.join(ROOT, '..', 'shared', 'fixtures', 'formats');
+export const APPS = path.join(ROOT, 'test', 'fixtures', 'apps');
+
+interface Teardown {
+  teardown(fn: () => void | Promise<void>): void;
+}
+
+export interface Running {
+  proc: ChildProcess;
+  pid: number;
+  port: number;
+  /** Everything the supervisor and its workers wrote to stderr and stdout so far. */
+  output(): string;
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every pid of the tree seen in the log (zygotes and workers). */
+  childPids(): number[];
+}
+
+/** Runs `prefork args…` and returns once `readyPattern` (default: generation 1 ready) is logged. */
+export async function startPrefork(
+  t: Teardown,
+  args: string[],
+  opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<Running> {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: cleanEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters) w();
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+    proc.on('exit', (code, signal) => {
+      for (const w of waiters) w();
+      resolve({ code, signal });
+    }),
+  );
+  const childPids = () => [...out.matchAll(/\(pid (\d+)\)/g)].map(m => Number(m[1]));
+  t.teardown(async () => {
+    for (const pid of [proc.pid ?? 0, ...childPids()]) {
+      try {
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await Promise.race([exited, sleep(2000)]);
+  });
+  const waitFor = (pattern: RegExp, timeoutMs = 30_000, from = 0) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = out.slice(from).match(pattern);
+        if (m) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(m);
+        } else if (proc.exitCode !== null || proc.signalCode !== null) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`prefork exited before ${pattern}:\n${out}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}:\n${out}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  const running: Running = { proc, pid: proc.pid ?? 0, port: 0, output: () => out, waitFor, exited, childPids };
+  if (opts.ready !== null) {
+    const m = await waitFor(/listening on [^\s]*:(\d+)/, opts.timeoutMs);
+    running.port = Number(m[1]);
+    await waitFor(opts.ready ?? /generation 1 ready/, opts.timeoutMs);
+  }
+  return running;
+}
+
+/** The environment for a prefork under test: without tap's NODE_OPTIONS loaders (prefork is compiled JS). */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  if (!('NODE_OPTIONS' in extra)) delete env.NODE_OPTIONS;
+  return env;
+}
+
+export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on a fresh connection (no keep-alive). */
+export function get(port: number, urlPath = '/', opts: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: urlPath, method: opts.method ?? 'GET', agent: false, timeout: opts.timeoutMs ?? 10_000 },
+      res => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', c => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+export async function getJson<T = Record<string, unknown>>(port: number, urlPath = '/'): Promise<T> {
+  const r = await get(port, urlPath);
+  if (r.status !== 200) throw new Error(`GET ${urlPath}: ${r.status} ${r.body}`);
+  return JSON.parse(r.body) as T;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until `pred` holds or `timeoutMs` passes; returns whether it held. */
+export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 5000, stepMs = 25): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await pred()) return true;
+    if (Date.now() > end) return false;
+    await sleep(stepMs);
+  }
+}
+
+/** Processes that still hold a memfd whose name contains `marker` (open fds or mappings). */
+export function memfdHolders(marker: string): number[] {
+  const holders: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const fds = fs.readdirSync(`/proc/${p}/fd`);
+      const viaFd = fds.some(fd => {
+        try {
+          return fs.readlinkSync(`/proc/${p}/fd/${fd}`).includes(`memfd:prefork:${marker}`);
+        } catch {
+          return false;
+        }
+      });
+      const viaMap = viaFd || fs.readFileSync(`/proc/${p}/maps`, 'utf8').includes(`memfd:prefork:${marker}`);
+      if (viaMap) holders.push(Number(p));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return holders;
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const s = require('node:net').connect({ host: '127.0.0.1', port }) as import('node:net').Socket;
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,130 @@
+// The `prefork start` integration suite, run once per worker mode (test/cli/start-fork.ts, start-exec.ts).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import t from 'tap';
+import { APPS, FIXTURES, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
+
+interface Probe {
+  pid: number;
+  realPid: number;
+  random: number;
+  uuid: string;
+  datasets: string[];
+  generation: number;
+  sum: number | null;
+  env: string | null;
+}
+
+export function startSuite(mode: 'fork' | 'exec'): void {
+  const base = ['--worker-mode', mode, '--bind', '127.0.0.1:0', '--graceful-timeout', '5'];
+  const marker = () => `m${process.pid}x${Math.floor(Math.random() * 1e9)}`;
+
+  t.test(`${mode}: two workers serve HTTP and read the shared dataset`, async t => {
+    const name = marker();
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2',
+      '--share', `${name}=${path.join(FIXTURES, 'f64_vector.npy')}`, '--env', 'PROBE_ENV=hello']);
+    const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8'));
+    const expected = manifest.files['f64_vector.npy'].arrays[''].sum as number;
+    const pids = new Set<number>();
+    for (let i = 0; i < 40 && pids.size < 2; i++) {
+      const r = await getJson<Probe>(p.port, `/?dataset=${name}`);
+      pids.add(r.pid);
+      t.ok(Math.abs((r.sum ?? NaN) - expected) <= 1e-9 * Math.abs(expected), `worker ${r.pid} sums the dataset to ${expected}`);
+      t.same(r.datasets, [name]);
+      t.equal(r.generation, 1);
+      t.equal(r.env, 'hello', '--env reaches the worker');
+    }
+    t.equal(pids.size, 2, 'responses come from both workers');
+    for (const pid of pids) t.not(pid, p.pid, 'a worker is not the supervisor');
+  });
+
+  t.test(`${mode}: identity and randomness differ across 4 workers`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '4']);
+    const seen = new Map<number, Probe>();
+    for (let i = 0; i < 200 && seen.size < 4; i++) {
+      const r = await getJson<Probe>(p.port);
+      t.equal(r.pid, r.realPid, 'process.pid is the real pid');
+      seen.set(r.pid, r);
+    }
+    t.equal(seen.size, 4, 'all four workers answered');
+    const randoms = new Set([...seen.values()].map(r => r.random));
+    const uuids = new Set([...seen.values()].map(r => r.uuid));
+    t.equal(randoms.size, 4, 'Math.random differs in every worker');
+    t.equal(uuids.size, 4, 'crypto.randomUUID differs in every worker');
+  });
+
+  t.test(`${mode}: SIGTERM drains in-flight requests and leaves nothing behind`, async t => {
+    const name = marker();
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2',
+      '--share', `${name}=${path.join(FIXTURES, 'u8_image.npy')}`]);
+    t.ok(memfdHolders(name).length > 0, 'the dataset memfd exists while serving');
+    const tree = p.childPids();
+    const slow = get(p.port, '/slow?ms=800');
+    await new Promise(r => setTimeout(r, 200));
+    p.proc.kill('SIGTERM');
+    const reply = await slow;
+    t.equal(reply.status, 200, 'the in-flight request finished');
+    const { code } = await p.exited;
+    t.equal(code, 0, 'exit code 0');
+    t.ok(await until(() => tree.every(pid => !isAlive(pid)), 3000), 'every worker and zygote is gone');
+    t.notOk(await portOpen(p.port), 'the port is free');
+    t.same(memfdHolders(name), [], 'no process holds the dataset memfd');
+    t.match(p.output(), /stopped \(exit code 0\)/);
+  });
+
+  t.test(`${mode}: SIGKILL of the supervisor takes every worker with it within 1 s`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2']);
+    const tree = p.childPids();
+    t.ok(tree.length >= 2);
+    p.proc.kill('SIGKILL');
+    await p.exited;
+    t.ok(await until(() => tree.every(pid => !isAlive(pid)), 1000), 'all gone within 1 s');
+  });
+
+  t.test(`${mode}: a killed worker is replaced while the others keep serving`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2']);
+    const first = await getJson<Probe>(p.port);
+    const from = p.output().length;
+    process.kill(first.pid, 'SIGKILL');
+    for (let i = 0; i < 10; i++) t.equal((await get(p.port)).status, 200, 'still served');
+    const m = await p.waitFor(/worker 1\.\d+ started \(pid (\d+)\)/, 10_000, from);
+    const replacement = Number(m[1]);
+    t.not(replacement, first.pid);
+    await p.waitFor(new RegExp(`pid ${replacement}\\) ready`), 10_000, from);
+    t.match(p.output().slice(from), new RegExp(`pid ${first.pid}\\) died: exited with signal 9`));
+    const pids = new Set<number>();
+    for (let i = 0; i < 60 && !pids.has(replacement); i++) pids.add((await getJson<Probe>(p.port)).pid);
+    t.ok(pids.has(replacement), 'the replacement serves');
+  });
+
+  t.test(`${mode}: an app that throws at import halts with exit code 3`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'throws.js'), ...base, '--workers', '2'], { ready: null });
+    const { code } = await p.exited;
+    t.equal(code, 3);
+    t.match(p.output(), /probe app refuses to boot: missing FOO_CONFIG/, "the app's error is logged");
+    t.match(p.output(), /halting/);
+  });
+
+  for (const [app, kind] of [['fetch.mjs', 'fetch'], ['server.js', 'server'], ['self-listen.js', 'self-listen']] as const) {
+    t.test(`${mode}: app contract '${kind}'`, async t => {
+      const p = await startPrefork(t, ['start', path.join(APPS, app), ...base, '--workers', '2']);
+      const r = await get(p.port, '/hello', kind === 'fetch' ? { method: 'POST', body: 'ping' } : {});
+      t.equal(r.status, 200);
+      const body = JSON.parse(r.body);
+      t.equal(body.kind, kind);
+      if (kind === 'fetch') {
+        t.equal(body.path, '/hello');
+        t.equal(body.body, 'ping');
+        t.equal(r.headers['x-app'], 'fetch');
+      }
+    });
+  }
+
+  t.test(`${mode}: a missing app file is a clear error`, async t => {
+    const p = await startPrefork(t, ['start', path.join(os.tmpdir(), 'no-such-app.js'), ...base], { ready: null });
+    const { code } = await p.exited;
+    t.equal(code, 66);
+    t.match(p.output(), /no-such-app\.js: no such file/);
+  });
+}
