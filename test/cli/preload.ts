@@ -1,0 +1,48 @@
+// --preload: the zygote imports the app once and workers inherit it copy-on-write; an app that leaves handles behind
+// at import is refused instead of forked.
+import * as path from 'node:path';
+import t from 'tap';
+import { APPS, getJson, startPrefork } from '../helpers/prefork';
+
+interface Probe {
+  pid: number;
+  importedIn: number;
+  uuid: string;
+  random: number;
+  uuidAtImport: string | null;
+}
+
+const base = ['--bind', '127.0.0.1:0', '--workers', '3'];
+
+async function collect(port: number, n: number): Promise<Map<number, Probe>> {
+  const seen = new Map<number, Probe>();
+  for (let i = 0; i < 200 && seen.size < n; i++) {
+    const r = await getJson<Probe>(port);
+    seen.set(r.pid, r);
+  }
+  return seen;
+}
+
+t.test('with --preload the app is imported once, in the zygote', async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--preload'], { env: { PROBE_UUID_AT_IMPORT: '1' } });
+  const zygote = Number(/zygote started \(pid (\d+)\)/.exec(p.output())?.[1]);
+  const seen = await collect(p.port, 3);
+  t.equal(seen.size, 3);
+  for (const r of seen.values()) t.equal(r.importedIn, zygote, `worker ${r.pid} runs the zygote's import`);
+  t.equal(new Set([...seen.values()].map(r => r.uuidAtImport)).size, 1, 'the import ran once');
+  t.equal(new Set([...seen.values()].map(r => r.uuid)).size, 3, 'randomUUID differs per worker even though the app called it at import');
+  t.equal(new Set([...seen.values()].map(r => r.random)).size, 3, 'Math.random differs per worker');
+});
+
+t.test('without --preload each worker imports the app itself', async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base]);
+  for (const r of (await collect(p.port, 3)).values()) t.equal(r.importedIn, r.pid);
+});
+
+t.test('--preload refuses an app that starts a timer at import', async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'timer-at-import.js'), ...base, '--preload'], { ready: null });
+  const { code } = await p.exited;
+  t.equal(code, 3, 'exit code 3');
+  t.match(p.output(), /--preload: importing the app left active handles in the zygote \(Timeout\)/);
+  t.notMatch(p.output(), /worker 1\.\d started/, 'no worker was forked');
+});
