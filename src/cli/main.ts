@@ -6,6 +6,7 @@ import { EXIT, exitCodeFor } from './exit-codes';
 import { formatInspection, inspectOne } from './inspect';
 import { COMMANDS } from './options';
 import { start, type StartArgs } from './start';
+import { control, type ControlArgs } from './control-commands';
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -19,6 +20,9 @@ export async function run(argv: string[]): Promise<number> {
       type: 'string',
       describe: 'App module (CommonJS or ESM) or package directory',
     }))
+    .command(COMMANDS.reload.command, COMMANDS.reload.describe, y => y.options(COMMANDS.reload.options))
+    .command(COMMANDS.stop.command, COMMANDS.stop.describe, y => y.options(COMMANDS.stop.options))
+    .command(COMMANDS.status.command, COMMANDS.status.describe, y => y.options(COMMANDS.status.options))
     .command(COMMANDS.inspect.command, COMMANDS.inspect.describe, y => y.options(COMMANDS.inspect.options).positional('files', {
       type: 'string',
       array: true,
@@ -43,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     const cmd = String(args._[0]);
     if (cmd === 'start') {
       exitCode = await start(args as unknown as StartArgs);
+    } else if (cmd === 'reload' || cmd === 'stop' || cmd === 'status') {
+      exitCode = await control(cmd, args as unknown as ControlArgs);
     } else if (cmd === 'inspect') {
       const files = args.files as string[];
       const out = [];

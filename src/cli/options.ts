@@ -8,6 +8,13 @@ export interface CommandSpec {
   options: Record<string, Options>;
 }
 
+/** Options shared by the commands that talk to a running supervisor. */
+const CONTROL_OPTIONS = {
+  control: { type: 'string', describe: 'Control socket of the supervisor (as given to start)' },
+  pidfile: { type: 'string', describe: 'Signal the pid in this file instead of using the control socket' },
+  timeout: { type: 'number', default: 120, describe: 'Seconds to wait for the supervisor\'s answer' },
+} as const satisfies Record<string, Options>;
+
 export const COMMANDS = {
   start: {
     command: 'start <app>',
@@ -22,7 +29,23 @@ export const COMMANDS = {
       preload: { type: 'boolean', default: false, describe: 'Import the app in the zygote before forking' },
       env: { type: 'string', array: true, default: [], describe: 'Set K=V in the workers\' environment (repeatable)' },
       pidfile: { type: 'string', describe: 'Write the supervisor\'s pid to this file' },
+      control: { type: 'string', describe: 'Control socket path (default: $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp, + /prefork.sock)' },
     },
+  },
+  reload: {
+    command: 'reload',
+    describe: 'Swap in a new generation (datasets + app code); wait until it serves or fails',
+    options: CONTROL_OPTIONS,
+  },
+  stop: {
+    command: 'stop',
+    describe: 'Stop the supervisor gracefully (as SIGTERM)',
+    options: CONTROL_OPTIONS,
+  },
+  status: {
+    command: 'status',
+    describe: 'Print the supervisor\'s generations and workers',
+    options: { ...CONTROL_OPTIONS, json: { type: 'boolean', default: false, describe: 'Print JSON instead of text' } },
   },
   inspect: {
     command: 'inspect <files..>',

@@ -8,6 +8,7 @@ import { PreforkError } from '../errors';
 import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
 import type { Listener } from '../supervisor/listeners';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
+import { defaultControlPath } from '../supervisor/control';
 
 export interface StartArgs {
   app: string;
@@ -20,6 +21,7 @@ export interface StartArgs {
   preload: boolean;
   env: string[];
   pidfile: string | undefined;
+  control: string | undefined;
 }
 
 function badOption(message: string): PreforkError {
@@ -68,6 +70,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     preload: args.preload,
     env: parseEnv(args.env),
     pidfile: args.pidfile === undefined ? undefined : path.resolve(args.pidfile),
+    control: path.resolve(args.control ?? defaultControlPath()),
     idleGraceMs: 1000,
   };
 }
@@ -82,5 +85,10 @@ export async function start(args: StartArgs): Promise<number> {
     for (const l of listeners) closeListener(l);
     throw e;
   }
-  return new Supervisor({ ...cfg, listeners }).run();
+  try {
+    return await new Supervisor({ ...cfg, listeners }).run();
+  } catch (e) {
+    for (const l of listeners) closeListener(l);
+    throw e;
+  }
 }

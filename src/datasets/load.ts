@@ -20,6 +20,11 @@ import type { ShareSpec } from './spec';
 const CHUNK = 32 << 20;
 /** zlib's deflate cannot expand data by more than about 1032:1, so a bigger claim is a lie we refuse to allocate. */
 const MAX_DEFLATE_RATIO = 1032;
+/** The kernel takes at most 249 bytes of memfd name (the shim's buffer 248); a file stem can be longer. */
+const MEMFD_NAME_BYTES = 240;
+
+/** The memfd's name is only a label in /proc/PID/fd and maps: a long one is cut rather than failing the load. */
+const memfdName = (label: string) => Buffer.from(label, 'utf8').subarray(0, MEMFD_NAME_BYTES).toString('utf8');
 
 export interface LoadOptions {
   generation?: number;
@@ -52,7 +57,7 @@ export async function loadDataset(spec: ShareSpec, options: LoadOptions = {}): P
     const huge = (options.huge ?? hugePagePolicy().huge) ? 1 : 0;
     const shim = native();
     try {
-      fd = shim.memfdCreate(`prefork:${spec.name}`, header.size);
+      fd = shim.memfdCreate(memfdName(`prefork:${spec.name}@${options.generation ?? 0}`), header.size);
       shim.fillFromBuffer(fd, 0, bytes, 0, huge);
     } catch (e) {
       throw nativeError(`${spec.path}: creating shared memory of ${header.size} bytes`, e);

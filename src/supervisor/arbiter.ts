@@ -26,6 +26,9 @@ import { EXIT, exitCodeFor } from '../cli/exit-codes';
 import { Generation } from './generation';
 import type { Listener } from './listeners';
 import { closeListener } from './listeners';
+import type { ControlReply, ControlRequest } from './control';
+import { serveControl } from './control';
+import type * as net from 'node:net';
 import * as log from './log';
 import type { Worker, WorkerEvent } from './worker-state';
 import { transition } from './worker-state';
@@ -41,8 +44,13 @@ export interface SupervisorConfig {
   preload: boolean;
   env: Record<string, string>;
   pidfile: string | undefined;
+  /** Path of the control socket (`prefork reload | stop | status`). */
+  control: string;
   idleGraceMs: number;
 }
+
+/** Someone waiting for the outcome of a reload (a `prefork reload` on the control socket). */
+type ReloadWaiter = (reply: ControlReply) => void;
 
 type QueuedEvent =
   | { type: 'signal'; signal: NodeJS.Signals }
@@ -72,13 +80,18 @@ export class Supervisor {
   #respawnAt = 0;
   #done: ((code: number) => void) | undefined;
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
+  /** Reload requests not yet covered by a swap, and those waiting on the swap to generation N. */
+  #queuedWaiters: ReloadWaiter[] = [];
+  readonly #waiters = new Map<number, ReloadWaiter[]>();
+  #control: net.Server | undefined;
 
   constructor(cfg: SupervisorConfig) {
     this.#cfg = cfg;
   }
 
   /** Starts generation 1 and resolves with the exit code once the supervisor has stopped. */
-  run(): Promise<number> {
+  async run(): Promise<number> {
+    this.#control = await serveControl(this.#cfg.control, (req, reply) => this.#onControl(req, reply));
     native().setSubreaper();
     if (this.#cfg.pidfile) fs.writeFileSync(this.#cfg.pidfile, `${process.pid}\n`);
     for (const sig of HANDLED_SIGNALS) {
@@ -87,6 +100,7 @@ export class Supervisor {
       process.on(sig, h);
     }
     for (const l of this.#cfg.listeners) log.info(`listening on ${l.label}`);
+    log.info(`control socket ${this.#cfg.control}`);
     const policy = hugePagePolicy();
     log.info(policy.advice);
     this.#interval = setInterval(() => this.#tick(), TICK_MS);
@@ -141,20 +155,63 @@ export class Supervisor {
     return this.#stop('graceful', EXIT.OK.code);
   }
 
+  #onControl(req: ControlRequest, reply: (r: ControlReply) => void): void {
+    switch (req.cmd) {
+      case 'reload':
+        return this.reload(reply);
+      case 'stop':
+        reply({ ok: true, pid: process.pid });
+        return this.#stop('graceful', EXIT.OK.code);
+      case 'status':
+        return reply({ ok: true, ...this.status() });
+      default:
+        return reply({ ok: false, error: `unknown command '${(req as { cmd?: unknown }).cmd}'` });
+    }
+  }
+
+  /** A snapshot of the supervisor's state for `prefork status`. */
+  status(): Record<string, unknown> {
+    return {
+      pid: process.pid,
+      generation: this.#active?.id ?? null,
+      stopping: this.#stopping ?? null,
+      lastReloadError: this.lastReloadError || null,
+      listeners: this.#cfg.listeners.map(l => l.label),
+      generations: this.#generations.map(g => ({
+        id: g.id,
+        state: g.state,
+        zygote: g.zygotePid ?? null,
+        datasets: g.datasets.map(d => d.name),
+        workers: [...g.workers.values()].map(w => ({ slot: w.slot, pid: w.pid, state: w.state })),
+      })),
+    };
+  }
+
   /** Starts a generation swap, or coalesces into one more after the swap under way. */
-  reload(): void {
-    if (this.#stopping) return;
+  reload(waiter?: ReloadWaiter): void {
+    if (this.#stopping) {
+      waiter?.({ ok: false, error: 'the supervisor is stopping' });
+      return;
+    }
+    if (waiter) this.#queuedWaiters.push(waiter);
     if (this.#loading || this.#next) {
+      if (!this.#reloadPending) log.info('reload requested during a swap: one more swap will follow');
       this.#reloadPending = true;
-      log.info('reload requested during a swap: one more swap will follow');
       return;
     }
     log.info(`reloading: starting generation ${this.#nextId}`);
     this.#startGeneration();
   }
 
+  /** Tells everyone waiting on the swap to generation `id` how it ended. */
+  #settle(id: number, reply: ControlReply): void {
+    for (const w of this.#waiters.get(id) ?? []) w(reply);
+    this.#waiters.delete(id);
+  }
+
   #startGeneration(): void {
     const id = this.#nextId++;
+    this.#waiters.set(id, this.#queuedWaiters.splice(0));
     this.#loading = true;
     const t0 = performance.now();
     (async () => {
@@ -182,6 +239,7 @@ export class Supervisor {
     const msg = isPreforkError(error) ? `${error.message} [${error.code}]` : String((error as Error)?.stack ?? error);
     log.error(`generation ${id} failed: ${msg}`);
     this.lastReloadError = msg;
+    this.#settle(id, { ok: false, error: msg });
     if (!this.#active) {
       this.#stop('quick', isPreforkError(error) ? exitCodeFor(error.code) : EXIT.FAILURE.code);
     } else {
@@ -345,6 +403,7 @@ export class Supervisor {
     if (gen.state === 'failed' || gen.state === 'gone') return;
     gen.state = 'failed';
     this.lastReloadError = why;
+    this.#settle(gen.id, { ok: false, error: why });
     log.error(`generation ${gen.id} failed: ${why}`);
     for (const w of gen.liveWorkers()) this.#apply(gen, w, 'quit');
     gen.stopZygote(true);
@@ -396,6 +455,8 @@ export class Supervisor {
       next.state = 'active';
       const pids = [...next.workers.values()].map(w => w.pid).join(', ');
       log.info(`generation ${next.id} ready: ${this.#cfg.workers} workers (pids ${pids})`);
+      this.lastReloadError = '';
+      this.#settle(next.id, { ok: true, generation: next.id, pids: [...next.workers.values()].map(w => w.pid) });
       const old = this.#active;
       this.#active = next;
       this.#next = undefined;
@@ -438,6 +499,8 @@ export class Supervisor {
       for (const w of gen.liveWorkers()) this.#apply(gen, w, how === 'graceful' ? 'stop' : 'quit');
     }
     this.#next = undefined;
+    for (const id of [...this.#waiters.keys()]) this.#settle(id, { ok: false, error: 'the supervisor is stopping' });
+    for (const w of this.#queuedWaiters.splice(0)) w({ ok: false, error: 'the supervisor is stopping' });
     this.#wake();
   }
 
@@ -449,6 +512,8 @@ export class Supervisor {
     for (const [sig, h] of this.#signalHandlers) process.off(sig, h);
     for (const l of this.#cfg.listeners) closeListener(l);
     if (this.#cfg.pidfile) fs.rmSync(this.#cfg.pidfile, { force: true });
+    this.#control?.close();
+    fs.rmSync(this.#cfg.control, { force: true });
     log.info(`stopped (exit code ${this.#exitCode})`);
     done(this.#exitCode);
   }

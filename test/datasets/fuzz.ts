@@ -1,20 +1,32 @@
-// Bounded, deterministic fuzzing of the planners: byte flips, truncations, splices and header edits of every fixture.
-// Each case must either produce a plan whose arrays are all inside the file, or throw a PreforkError; anything else
-// (TypeError, RangeError, a hang) fails. To extend it (e.g. run the full load), add to `runCase`.
+// Bounded, deterministic fuzzing of the planners and the loader: byte flips, truncations, splices and header edits of
+// every fixture. Each case must either produce a plan whose arrays are all inside the file, or throw a PreforkError;
+// then a smaller subset goes through the full load (temp file → sealed memfd → attach → read) and must either give
+// exactly the bytes the plan describes or reject with a PreforkError. Anything else (TypeError, RangeError, a hang, a
+// leaked fd) fails.
 import t from 'tap';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { planDataset } from '../../src/datasets/detect';
 import { DTYPE_SIZE, type DType } from '../../src/datasets/dtypes';
+import { attachDataset } from '../../src/datasets/handle';
+import { loadDataset } from '../../src/datasets/load';
+import { sumOf } from '../../src/datasets/numeric';
 import type { ArrayPlan, DatasetPlan } from '../../src/datasets/plan';
 import { byteLengthOf } from '../../src/datasets/raw';
 import { memorySource } from '../../src/datasets/source';
 import { isPreforkError } from '../../src/errors';
-import { FIXTURES, fixture } from '../helpers/build';
+import { FIXTURES, fixture, referenceBytes, sha256 } from '../helpers/build';
 
 // PREFORK_FUZZ_CASES and PREFORK_FUZZ_SEED run a longer or different campaign locally; the defaults are what CI runs.
 const TOTAL_CASES = Number(process.env.PREFORK_FUZZ_CASES ?? 3000);
 const SEED = Number(process.env.PREFORK_FUZZ_SEED ?? 0x5eed);
 const TIME_LIMIT_MS = Math.round(30_000 * Math.max(1, TOTAL_CASES / 3000));
+/** Cases run through the full load (PREFORK_FUZZ_LOAD_CASES); each writes a file and fills a memfd, so fewer. */
+const LOAD_CASES = Number(process.env.PREFORK_FUZZ_LOAD_CASES ?? 300);
+const LOAD_TIME_LIMIT_MS = Math.round(20_000 * Math.max(1, LOAD_CASES / 300));
+/** One load may take this long before the case counts as a hang. */
+const CASE_TIMEOUT_MS = 5000;
 
 /** mulberry32: a small seeded PRNG, so every run fuzzes the same cases. */
 function rng(seed: number): () => number {
@@ -110,6 +122,16 @@ function planProblems(p: DatasetPlan, size: number): string[] {
   });
 }
 
+/** One mutation of `original`, sometimes two stacked. */
+function mutateOnce(original: Buffer, r: Rand): { kind: string; bytes: Buffer } {
+  const kind = pick(r, Object.keys(MUTATIONS));
+  const mutate = MUTATIONS[kind] ?? MUTATIONS.flipBit;
+  if (mutate === undefined) throw new Error('no mutations');
+  let bytes = mutate(original, r);
+  if (r() < 0.25) bytes = (MUTATIONS[pick(r, Object.keys(MUTATIONS))] ?? mutate)(bytes, r);
+  return { kind, bytes };
+}
+
 /** One case: plan the bytes; returns the outcome label, or throws a description of what went wrong. */
 function runCase(name: string, bytes: Buffer, spec: { dtype?: DType }): string {
   let plan: DatasetPlan;
@@ -141,12 +163,7 @@ t.test(`fuzzing every fixture: ${TOTAL_CASES} cases end in a plan inside the fil
     const spec: { dtype?: DType } = name.endsWith('.bin') ? { dtype: 'f64' } : {};
     t.equal(runCase(name, original, spec), 'ok', `${name} plans unmutated`);
     for (let i = 0; i < perFile; i++) {
-      const kind = pick(r, Object.keys(MUTATIONS));
-      const mutate = MUTATIONS[kind];
-      if (mutate === undefined) continue;
-      // Sometimes stack two mutations.
-      let bytes = mutate(original, r);
-      if (r() < 0.25) bytes = (MUTATIONS[pick(r, Object.keys(MUTATIONS))] ?? mutate)(bytes, r);
+      const { kind, bytes } = mutateOnce(original, r);
       cases++;
       try {
         const outcome = runCase(name, bytes, spec);
@@ -162,4 +179,109 @@ t.test(`fuzzing every fixture: ${TOTAL_CASES} cases end in a plan inside the fil
   t.ok(ms < TIME_LIMIT_MS, `finished in ${Math.round(ms)} ms (limit ${TIME_LIMIT_MS} ms)`);
   t.ok((outcomes.get('ok') ?? 0) > 50, 'some mutations still plan (fuzzing reaches past the first check)');
   t.ok(outcomes.size >= 8, `many distinct outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
+});
+
+/** Rejects with a timeout error if `p` has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms (a hang)`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Fds of this process whose link contains `marker`. */
+function openFds(marker: string): string[] {
+  return fs.readdirSync('/proc/self/fd').flatMap(fd => {
+    try {
+      const link = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      return link.includes(marker) ? [`${fd} -> ${link}`] : [];
+    } catch {
+      return []; // the fd readdir used, closed by now
+    }
+  });
+}
+
+/**
+ * One case through the full load: `file` holds the mutated bytes. The load must agree with the planner: reject with the
+ * same PreforkError when planning fails (an empty file is _EMPTY before any planner runs); when planning succeeds,
+ * either give exactly the bytes the slow reference decodes from the plan, for every array, or reject with a
+ * PreforkError while copying (a corrupt deflate stream is only found then). Returns the outcome label or throws.
+ */
+async function runLoadCase(file: string, bytes: Buffer, spec: { dtype?: DType }): Promise<string> {
+  let plan: DatasetPlan | undefined;
+  let planCode: string | undefined;
+  try {
+    plan = planDataset(memorySource(file, bytes), spec);
+  } catch (e) {
+    if (!isPreforkError(e)) throw new Error(`planning threw ${String(e)}`);
+    planCode = e.code;
+  }
+  let shared;
+  try {
+    shared = await within(loadDataset({ name: 'fuzz', path: file, ...spec }), CASE_TIMEOUT_MS);
+  } catch (e) {
+    if (!isPreforkError(e)) throw new Error(`load threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    if (!e.message.startsWith(`${file}: `)) throw new Error(`message does not name the file: ${e.message}`);
+    if (planCode !== undefined && e.code !== planCode && e.code !== 'PREFORK_DATASET_EMPTY') throw new Error(`load says ${e.code}, planning ${planCode}`);
+    return planCode === undefined ? `copy ${e.code}` : `plan ${e.code}`;
+  }
+  try {
+    if (plan === undefined) throw new Error(`loaded what planning rejected (${planCode})`);
+    const d = attachDataset(shared.fd);
+    if (d.keys().join('/') !== plan.arrays.map(a => a.key).join('/')) throw new Error(`keys ${d.keys().join(',')} differ from the plan's`);
+    for (const a of plan.arrays) {
+      const m = d.meta(a.key);
+      if (m.dtype !== a.dtype || m.shape.join(',') !== a.shape.join(',')) throw new Error(`${a.key}: ${m.dtype}${JSON.stringify(m.shape)} differs from the plan`);
+      if (sha256(d.bytes(a.key)) !== sha256(referenceBytes(bytes, a))) throw new Error(`${a.key}: loaded bytes differ from the plan's reference decoding`);
+      if (d.array(a.key).byteOffset % 64 !== 0) throw new Error(`${a.key}: misaligned`);
+      sumOf(m.dtype, d.array(a.key));
+    }
+  } finally {
+    shared.close();
+  }
+  return 'loaded';
+}
+
+t.test(`full load of ${LOAD_CASES} mutated cases: exact bytes or a PreforkError, no hang, nothing left open`, async t => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-fuzz-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const files = fs.readdirSync(FIXTURES).filter(f => f !== 'manifest.json').sort();
+  // Deflated archives get a larger share: a corrupt deflate stream past the npy header is only found while copying.
+  const weight = (name: string) => (name.includes('deflated') ? 6 : 1);
+  const totalWeight = files.reduce((n, f) => n + weight(f), 0);
+  // A seed of its own, so this subset does not shift when the planning campaign above changes size.
+  const r = rng(SEED ^ 0x10ad);
+  const outcomes = new Map<string, number>();
+  const failures: string[] = [];
+  const started = process.hrtime.bigint();
+  let cases = 0;
+  for (const name of files) {
+    const original = fixture(name);
+    const spec: { dtype?: DType } = name.endsWith('.bin') ? { dtype: 'f64' } : {};
+    // The fixture's own name keeps its extension (which picks the planner) and a valid dataset name.
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, original);
+    t.equal(await runLoadCase(file, original, spec), 'loaded', `${name} loads unmutated`);
+    for (let i = 0; i < Math.ceil((LOAD_CASES * weight(name)) / totalWeight); i++) {
+      const { kind, bytes } = mutateOnce(original, r);
+      fs.writeFileSync(file, bytes);
+      cases++;
+      try {
+        const outcome = await runLoadCase(file, bytes, spec);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      } catch (e) {
+        failures.push(`${name} load case ${i} (${kind}, base64 ${bytes.length <= 600 ? bytes.toString('base64') : `${bytes.length} bytes`}): ${(e as Error).message}`);
+      }
+    }
+    fs.rmSync(file, { force: true });
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  t.same(failures.slice(0, 10), [], `no case fails (${failures.length} failed)`);
+  t.ok(cases >= LOAD_CASES, `${cases} cases ran`);
+  t.ok(ms < LOAD_TIME_LIMIT_MS, `finished in ${Math.round(ms)} ms (limit ${LOAD_TIME_LIMIT_MS} ms)`);
+  t.ok((outcomes.get('loaded') ?? 0) > 20, 'some mutations still load (fuzzing reaches the copy)');
+  t.ok(outcomes.size >= 6, `many distinct outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
+  t.same(openFds('memfd:prefork:'), [], 'no memfd left open');
+  t.same(openFds(dir), [], 'no source file left open');
 });

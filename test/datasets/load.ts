@@ -1,7 +1,7 @@
 // loadDataset end to end: every fixture through a sealed memfd and attachDataset matches the manifest exactly; progress
 // is reported; the memfd is sealed against every kind of write; another process sees the same bytes through the fd;
 // and a failing load leaves no memfd or source fd open.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -68,21 +68,21 @@ function fdsPointingAt(marker: string): string[] {
 
 const MEMFD = 'memfd:prefork:';
 
-function tempDir(t: Tap.Test): string {
+function tempDir(t: Test): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-load-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 /** Loads a fixture and closes it when the test ends. */
-async function loadFixture(t: Tap.Test, name: string, generation = 0): Promise<SharedDataset> {
+async function loadFixture(t: Test, name: string, generation = 0): Promise<SharedDataset> {
   const shared = await loadDataset(parseShareSpec(specArg(name)), { generation });
   t.teardown(() => shared.close());
   return shared;
 }
 
 /** Asserts one array of a handle against its manifest entry. */
-function checkArray(t: Tap.Test, d: DatasetHandle, file: string, key: string, want: Expected): void {
+function checkArray(t: Test, d: DatasetHandle, file: string, key: string, want: Expected): void {
   const at = `${file}/${key}`;
   const m = d.meta(key);
   const a = d.array(key);
@@ -135,7 +135,7 @@ t.test('every fixture loads into a memfd whose arrays match the manifest exactly
 t.test('onProgress: done never decreases and ends at total, the sum of the array bytes', async t => {
   const dir = tempDir(t);
   // Bigger than the 32 MiB copy chunk, as a range (raw) and as a deflate stream (npz), so progress comes in steps.
-  const big = 80 << 20;
+  const big = 40 << 20;
   fs.writeFileSync(path.join(dir, 'big.bin'), Buffer.alloc(big, 7));
   const bigNpy = npy(npyDict('|u1', [big]), Buffer.alloc(big, 0));
   fs.writeFileSync(path.join(dir, 'big.npz'), zip([{ name: 'z.npy', data: bigNpy, method: 8 }, { name: 's.npy', data: npy(npyDict('<f8', [3]), Buffer.alloc(24)) }]).bytes);
@@ -150,7 +150,7 @@ t.test('onProgress: done never decreases and ends at total, the sum of the array
     t.ok(calls.every(([done], i) => i === 0 || done >= (calls[i - 1]?.[0] ?? 0)), `${label}: done never decreases`);
     if (total > 0) t.equal(calls.at(-1)?.[0], total, `${label}: the last call has done === total`);
     else t.same(calls, [], `${label}: nothing to copy, no progress calls`);
-    if (label.startsWith('big.')) t.ok(calls.length >= 3, `${label}: ${calls.length} calls for ${total} bytes`);
+    if (label.startsWith('big.')) t.ok(calls.length >= 2, `${label}: ${calls.length} calls for ${total} bytes`);
   }
 });
 
@@ -175,6 +175,18 @@ t.test('the memfd is sealed: no writable mapping, write or resize; a read-only m
   const weight = header.arrays.find(a => a.key === 'weight');
   if (weight === undefined) throw new Error('no weight array');
   t.equal(sha256(new Uint8Array(ro, weight.offset, weight.byteLength)), manifest()['model_aligned.safetensors']?.arrays.weight?.sha256_le_c, 'and reads the data');
+});
+
+t.test('a dataset named after a 250-byte file stem loads (its memfd label is cut to fit the kernel limit)', async t => {
+  const dir = tempDir(t);
+  const stem = 'a'.repeat(250);
+  fs.writeFileSync(path.join(dir, `${stem}.npy`), fixture('f64_vector.npy'));
+  const shared = await loadDataset(parseShareSpec(path.join(dir, `${stem}.npy`)));
+  t.teardown(() => shared.close());
+  t.equal(shared.name, stem, 'the dataset keeps its full name');
+  t.equal(attachDataset(shared.fd).name, stem, 'and so does its header');
+  t.equal(sha256(attachDataset(shared.fd).bytes()), manifest()['f64_vector.npy']?.arrays['']?.sha256_le_c, 'bytes');
+  t.match(fs.readlinkSync(`/proc/self/fd/${shared.fd}`), /^\/memfd:prefork:a{200,}/, 'memfd label starts with the name');
 });
 
 /** Runs `node -e script` with `fds` as its fds 3, 4, …; resolves to its stdout. */
@@ -245,7 +257,7 @@ function lyingNpz(declared: number, actual: Buffer): Buffer {
 }
 
 /** Asserts `p` rejects with a PreforkError `code` whose message contains each of `parts`. */
-async function rejectsPrefork(t: Tap.Test, p: Promise<unknown>, code: PreforkErrorCode, ...parts: string[]): Promise<void> {
+async function rejectsPrefork(t: Test, p: Promise<unknown>, code: PreforkErrorCode, ...parts: string[]): Promise<void> {
   try {
     await p;
     t.fail(`expected a PreforkError ${code}, got no error`);

@@ -9,7 +9,7 @@ import { isPreforkError, type PreforkErrorCode } from '../../src/errors';
 import type { ArrayPlan } from '../../src/datasets/plan';
 
 /** Where numpy wrote the format fixtures. */
-export const FIXTURES = '/work/shared/fixtures/formats';
+export const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'formats');
 
 /** One array of a fixture, as manifest.json describes it. */
 export interface ManifestArray {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -18,6 +19,8 @@ export interface Running {
   proc: ChildProcess;
   pid: number;
   port: number;
+  /** The control socket the test gave it (a fresh temp dir unless the test passed --control). */
+  control: string;
   /** Everything the supervisor and its workers wrote to stderr and stdout so far. */
   output(): string;
   waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
@@ -32,6 +35,13 @@ export async function startPrefork(
   args: string[],
   opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
 ): Promise<Running> {
+  let control = '';
+  if (args[0] === 'start' && !args.includes('--control')) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-test-'));
+    control = path.join(dir, 'control.sock');
+    args = [...args, '--control', control];
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  }
   const proc = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: cleanEnv(opts.env),
@@ -83,7 +93,7 @@ export async function startPrefork(
       waiters.add(check);
       check();
     });
-  const running: Running = { proc, pid: proc.pid ?? 0, port: 0, output: () => out, waitFor, exited, childPids };
+  const running: Running = { proc, pid: proc.pid ?? 0, port: 0, control, output: () => out, waitFor, exited, childPids };
   if (opts.ready !== null) {
     const m = await waitFor(/listening on [^\s]*:(\d+)/, opts.timeoutMs);
     running.port = Number(m[1]);
@@ -97,6 +107,22 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
   if (!('NODE_OPTIONS' in extra)) delete env.NODE_OPTIONS;
   return env;
+}
+
+/** Runs a short-lived `prefork …` command (reload, status, inspect) to completion. */
+export function runCli(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', d => (stdout += d));
+    proc.stderr.on('data', d => (stderr += d));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('exit', code => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));

@@ -1,0 +1,68 @@
+// `prefork reload | stop | status`: talk to a running supervisor over its control socket (or, with --pidfile,
+// just signal it, as one would with gunicorn).
+import * as fs from 'node:fs';
+import { PreforkError } from '../errors';
+import { defaultControlPath, sendControl, type ControlRequest } from '../supervisor/control';
+import { EXIT } from './exit-codes';
+
+export interface ControlArgs {
+  control: string | undefined;
+  pidfile: string | undefined;
+  timeout: number;
+  json?: boolean;
+}
+
+const SIGNAL_FOR: Record<'reload' | 'stop', NodeJS.Signals> = { reload: 'SIGHUP', stop: 'SIGTERM' };
+
+function signalPidfile(pidfile: string, sig: NodeJS.Signals): number {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidfile, 'utf8').trim());
+  } catch (e) {
+    throw new PreforkError('PREFORK_NOT_RUNNING', `--pidfile ${pidfile}: cannot read it (${(e as NodeJS.ErrnoException).code})`, { cause: e });
+  }
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    throw new PreforkError('PREFORK_NOT_RUNNING', `--pidfile ${pidfile}: pid ${pid} is not running`, { cause: e });
+  }
+  process.stdout.write(`sent ${sig} to supervisor pid ${pid}\n`);
+  return EXIT.OK.code;
+}
+
+/** Runs one control command and returns the exit code. */
+export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Promise<number> {
+  if (args.pidfile && !args.control && cmd !== 'status') return signalPidfile(args.pidfile, SIGNAL_FOR[cmd]);
+  if (!Number.isFinite(args.timeout) || args.timeout <= 0) {
+    throw new PreforkError('PREFORK_BAD_OPTION', `--timeout must be a positive number of seconds, got '${args.timeout}'`);
+  }
+  const file = args.control ?? defaultControlPath();
+  const reply = await sendControl(file, { cmd }, args.timeout * 1000);
+  if (!reply.ok) {
+    process.stderr.write(`prefork ${cmd}: failed: ${reply.error}\n`);
+    return cmd === 'reload' ? EXIT.TEMPFAIL.code : EXIT.FAILURE.code;
+  }
+  if (cmd === 'reload') process.stdout.write(`generation ${String(reply.generation)} is serving (pids ${(reply.pids as number[]).join(', ')})\n`);
+  else if (cmd === 'stop') process.stdout.write(`stopping supervisor pid ${String(reply.pid)}\n`);
+  else process.stdout.write(args.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply));
+  return EXIT.OK.code;
+}
+
+interface StatusGen {
+  id: number;
+  state: string;
+  zygote: number | null;
+  datasets: string[];
+  workers: { slot: number; pid: number; state: string }[];
+}
+
+function formatStatus(s: Record<string, unknown>): string {
+  const lines = [`supervisor pid ${String(s.pid)}, serving generation ${String(s.generation ?? 'none')}${s.stopping ? ` (stopping: ${String(s.stopping)})` : ''}`];
+  lines.push(`listening on ${(s.listeners as string[]).join(', ')}`);
+  if (s.lastReloadError) lines.push(`last reload failed: ${String(s.lastReloadError)}`);
+  for (const g of s.generations as StatusGen[]) {
+    lines.push(`generation ${g.id}: ${g.state}${g.zygote ? `, zygote pid ${g.zygote}` : ''}${g.datasets.length ? `, datasets ${g.datasets.join(', ')}` : ''}`);
+    for (const w of g.workers) lines.push(`  worker ${g.id}.${w.slot}  pid ${w.pid}  ${w.state}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,145 @@
+// `prefork inspect` through the real CLI: every fixture at once against the manifest (JSON), the text form, and the
+// documented exit codes for bad data (65), a missing file (66) and a bad command line (64).
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { InspectedFile } from '../../src/cli/inspect';
+import { EXIT } from '../../src/cli/exit-codes';
+import { fixture, manifest, numpyDescr } from '../helpers/build';
+import { BIN, cleanEnv, FIXTURES, ROOT } from '../helpers/prefork';
+
+/**
+ * The fixture generator wrote zero_d's shape as [1] in the file while the manifest says [] (numpy's 0-d shape); prefork
+ * reports what the file says. Both have one element and the same bytes.
+ */
+const FILE_SHAPE_DIFFERS: Record<string, number[]> = { 'scalar_and_empty.safetensors/zero_d': [1] };
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `prefork …args` to completion (killed after 30 s). */
+function prefork(args: string[], cwd = ROOT): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', code => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-inspect-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const names = () => Object.keys(manifest()).sort();
+const argFor = (name: string) => `${FIXTURES}/${name}${manifest()[name]?.format === 'raw' ? ':f64' : ''}`;
+const closeTo = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(b), 1e-3);
+
+t.test('--json over every fixture at once matches the manifest', async t => {
+  const files = names();
+  const r = await prefork(['inspect', ...files.map(argFor), '--json']);
+  t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr})`);
+  const out = (JSON.parse(r.stdout) as { files: InspectedFile[] }).files;
+  t.same(out.map(f => f.file), files.map(n => `${FIXTURES}/${n}`), 'one entry per file, in argument order');
+  for (const [i, name] of files.entries()) {
+    const m = manifest()[name];
+    const f = out[i];
+    if (m === undefined || f === undefined) throw new Error(name);
+    t.equal(f.name, path.parse(name).name, `${name}: dataset name is the stem`);
+    t.equal(f.format, m.format, `${name}: format`);
+    t.same(f.metadata, m.metadata ?? {}, `${name}: metadata`);
+    t.same(f.arrays.map(a => a.key).sort(), Object.keys(m.arrays).sort(), `${name}: keys`);
+    for (const a of f.arrays) {
+      const at = `${name}/${a.key}`;
+      const want = m.arrays[a.key] as (typeof m.arrays)[string] & { sum?: number | null };
+      if (want === undefined) continue;
+      t.equal(a.dtype, numpyDescr(want.dtype).dtype, `${at}: dtype ${want.dtype}`);
+      t.same(a.shape, FILE_SHAPE_DIFFERS[at] ?? want.shape, `${at}: shape`);
+      t.equal(a.shape.reduce((p, d) => p * d, 1), want.count, `${at}: element count`);
+      t.equal(a.sha256, want.sha256_le_c, `${at}: sha256`);
+      const sum = want.sum ?? 0;
+      t.ok(closeTo(a.sum, sum), `${at}: sum ${a.sum} within 1e-9 of ${sum}`);
+    }
+  }
+});
+
+t.test('text mode prints a line per file and per array', async t => {
+  const files = names();
+  const r = await prefork(['inspect', ...files.map(argFor)]);
+  t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr})`);
+  const lines = r.stdout.trimEnd().split('\n');
+  for (const name of files) {
+    const m = manifest()[name];
+    if (m === undefined) throw new Error(name);
+    const n = Object.keys(m.arrays).length;
+    t.ok(lines.includes(`${FIXTURES}/${name}: dataset '${path.parse(name).name}', ${m.format}, ${n} array${n === 1 ? '' : 's'}`), `${name}: file line`);
+    for (const [key, a] of Object.entries(m.arrays)) {
+      const shape = FILE_SHAPE_DIFFERS[`${name}/${key}`] ?? a.shape;
+      const line = lines.find(l => l.includes(`sha256 ${a.sha256_le_c}`) && l.startsWith(`  ${key === '' ? '(array)' : key}  `));
+      t.ok(line?.includes(`  ${numpyDescr(a.dtype).dtype}  [${shape.join(', ')}]  `), `${name}/${key}: array line with dtype and shape`);
+    }
+    for (const [k, v] of Object.entries(m.metadata ?? {})) t.ok(lines.includes(`  metadata ${k} = ${v}`), `${name}: metadata ${k}`);
+  }
+  t.equal(lines.length, files.length + files.reduce((n, f) => n + Object.keys(manifest()[f]?.arrays ?? {}).length + Object.keys(manifest()[f]?.metadata ?? {}).length, 0), 'nothing else');
+});
+
+t.test('a truncated .npy exits 65 naming the file and the field', async t => {
+  const dir = tempDir(t);
+  const cut = path.join(dir, 'cut.npy');
+  fs.writeFileSync(cut, fixture('f32_matrix.npy').subarray(0, 1000));
+  const r = await prefork(['inspect', cut]);
+  t.equal(r.code, EXIT.DATAERR.code, 'exit 65');
+  t.equal(r.stdout, '', 'nothing on stdout');
+  t.match(r.stderr, `prefork: ${cut}: data: shape (64, 16) of '<f4' needs 4096 bytes after the header, only 872 follow it [PREFORK_DATASET_TRUNCATED]`);
+  const header = path.join(dir, 'header.npy');
+  fs.writeFileSync(header, fixture('f32_matrix.npy').subarray(0, 40));
+  const h = await prefork(['inspect', '--json', header]);
+  t.equal(h.code, EXIT.DATAERR.code, 'exit 65 for a cut header too, with --json');
+  t.match(h.stderr, `prefork: ${header}: header: `);
+  t.match(h.stderr, '[PREFORK_DATASET_TRUNCATED]');
+});
+
+t.test('a missing file exits 66 naming it', async t => {
+  const dir = tempDir(t);
+  const missing = path.join(dir, 'nope.npy');
+  const r = await prefork(['inspect', `${FIXTURES}/f64_vector.npy`, missing]);
+  t.equal(r.code, EXIT.NOINPUT.code, 'exit 66');
+  t.match(r.stderr, `prefork: ${missing}: cannot open dataset file (ENOENT) [PREFORK_DATASET_MISSING]`);
+});
+
+t.test('an unknown option exits 64', async t => {
+  const r = await prefork(['inspect', '--no-such-option', `${FIXTURES}/f64_vector.npy`]);
+  t.equal(r.code, EXIT.USAGE.code, 'exit 64');
+  t.match(r.stderr, /Unknown argument/);
+  t.equal(r.stdout, '', 'nothing on stdout');
+  const noFile = await prefork(['inspect']);
+  t.equal(noFile.code, EXIT.USAGE.code, 'inspect without a file exits 64 too');
+});
+
+t.test("inspect data.bin: a raw file without a dtype is bytes (u8) named 'data'", async t => {
+  const dir = tempDir(t);
+  const bytes = fixture('raw_f64.bin');
+  fs.writeFileSync(path.join(dir, 'data.bin'), bytes);
+  const r = await prefork(['inspect', 'data.bin', '--json'], dir);
+  t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr})`);
+  const [f] = (JSON.parse(r.stdout) as { files: InspectedFile[] }).files;
+  t.same(
+    f && { file: f.file, name: f.name, format: f.format, arrays: f.arrays.map(a => [a.key, a.dtype, a.shape, a.byteLength, a.sha256]) },
+    { file: 'data.bin', name: 'data', format: 'raw', arrays: [['', 'u8', [bytes.length], bytes.length, manifest()['raw_f64.bin']?.arrays['']?.sha256_le_c]] },
+  );
+  t.equal(f?.arrays[0]?.sum, bytes.reduce((s, b) => s + b, 0), 'the sum of the bytes');
+});

@@ -1,0 +1,78 @@
+// Traffic for reload tests: a keep-alive load (autocannon) and a probe that opens a fresh connection every 20 ms,
+// both on 127.0.0.1 and bounded in time, recording every failure and the generations they saw.
+import * as http from 'node:http';
+import autocannon from 'autocannon';
+
+export interface ProbeResult {
+  requests: number;
+  failures: string[];
+  generations: Set<number>;
+  /** Values seen per generation. */
+  values: Map<number, Set<number>>;
+}
+
+/** Fresh-connection probe every `everyMs` until stop() resolves with what it saw. */
+export function startProbe(port: number, everyMs = 20): { stop(): Promise<ProbeResult> } {
+  const result: ProbeResult = { requests: 0, failures: [], generations: new Set(), values: new Map() };
+  let running = true;
+  const inflight = new Set<Promise<void>>();
+  const once = (): Promise<void> =>
+    new Promise(resolve => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, res => {
+        let body = '';
+        res.on('data', c => (body += c));
+        res.on('end', () => {
+          result.requests++;
+          if (res.statusCode !== 200) result.failures.push(`status ${res.statusCode}`);
+          else {
+            try {
+              const j = JSON.parse(body) as { generation: number; value: number };
+              result.generations.add(j.generation);
+              if (!result.values.has(j.generation)) result.values.set(j.generation, new Set());
+              result.values.get(j.generation)?.add(j.value);
+            } catch {
+              result.failures.push(`bad body ${body.slice(0, 80)}`);
+            }
+          }
+          resolve();
+        });
+        res.on('error', e => {
+          result.failures.push(`response error ${e.message}`);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', e => {
+        result.failures.push(`request error ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+        resolve();
+      });
+    });
+  const timer = setInterval(() => {
+    if (!running) return;
+    const p = once();
+    inflight.add(p);
+    void p.then(() => inflight.delete(p));
+  }, everyMs);
+  return {
+    async stop() {
+      running = false;
+      clearInterval(timer);
+      await Promise.all(inflight);
+      return result;
+    },
+  };
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  resets: number;
+}
+
+/** Keep-alive load with `connections` connections for `seconds`. */
+export async function keepAliveLoad(port: number, connections: number, seconds: number): Promise<LoadResult> {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: seconds, timeout: 10 });
+  return { requests: r.requests.total, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets ?? 0 };
+}
