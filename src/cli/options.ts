@@ -29,6 +29,8 @@ export const COMMANDS = {
       preload: { type: 'boolean', default: false, describe: 'Import the app in the zygote before forking' },
       env: { type: 'string', array: true, default: [], describe: 'Set K=V in the workers\' environment (repeatable)' },
       pidfile: { type: 'string', describe: 'Write the supervisor\'s pid to this file' },
+      watch: { type: 'boolean', default: false, describe: 'Reload when a --share file changes' },
+      'watch-app': { type: 'boolean', default: false, describe: 'Reload when the app\'s code changes' },
       control: { type: 'string', describe: 'Control socket path (default: $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp, + /prefork.sock)' },
     },
   },

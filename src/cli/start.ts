@@ -22,6 +22,8 @@ export interface StartArgs {
   env: string[];
   pidfile: string | undefined;
   control: string | undefined;
+  watch: boolean;
+  'watch-app': boolean;
 }
 
 function badOption(message: string): PreforkError {
@@ -72,6 +74,8 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     pidfile: args.pidfile === undefined ? undefined : path.resolve(args.pidfile),
     control: path.resolve(args.control ?? defaultControlPath()),
     idleGraceMs: 1000,
+    watch: args.watch,
+    watchApp: args['watch-app'],
   };
 }
 

@@ -13,6 +13,7 @@
 // timeout. If N+1 fails (bad dataset, app throws, boot timeout) it is torn down and N keeps serving. Reloads that
 // arrive during a swap coalesce into one more swap after it.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { hugePagePolicy } from '../datasets/hugepages';
 import type { SharedDataset } from '../datasets/load';
@@ -28,6 +29,7 @@ import type { Listener } from './listeners';
 import { closeListener } from './listeners';
 import type { ControlReply, ControlRequest } from './control';
 import { serveControl } from './control';
+import { watchSources } from './watch';
 import type * as net from 'node:net';
 import * as log from './log';
 import type { Worker, WorkerEvent } from './worker-state';
@@ -47,6 +49,9 @@ export interface SupervisorConfig {
   /** Path of the control socket (`prefork reload | stop | status`). */
   control: string;
   idleGraceMs: number;
+  /** Reload when a --share file changes; with watchApp, also when the app's code changes. */
+  watch: boolean;
+  watchApp: boolean;
 }
 
 /** Someone waiting for the outcome of a reload (a `prefork reload` on the control socket). */
@@ -54,6 +59,7 @@ type ReloadWaiter = (reply: ControlReply) => void;
 
 type QueuedEvent =
   | { type: 'signal'; signal: NodeJS.Signals }
+  | { type: 'reload'; reason: string }
   | { type: 'runtime'; gen: Generation; ev: RuntimeEvent }
   | { type: 'exit'; gen: Generation; worker: Worker; code: number; signal: number }
   | { type: 'zygote-exit'; gen: Generation; code: number; signal: number }
@@ -84,6 +90,7 @@ export class Supervisor {
   #queuedWaiters: ReloadWaiter[] = [];
   readonly #waiters = new Map<number, ReloadWaiter[]>();
   #control: net.Server | undefined;
+  #unwatch: (() => Promise<void>) | undefined;
 
   constructor(cfg: SupervisorConfig) {
     this.#cfg = cfg;
@@ -104,6 +111,7 @@ export class Supervisor {
     const policy = hugePagePolicy();
     log.info(policy.advice);
     this.#interval = setInterval(() => this.#tick(), TICK_MS);
+    if (this.#cfg.watch || this.#cfg.watchApp) await this.#startWatching();
     this.#startGeneration();
     return new Promise(resolve => {
       this.#done = resolve;
@@ -136,6 +144,9 @@ export class Supervisor {
     switch (ev.type) {
       case 'signal':
         return this.#onSignal(ev.signal);
+      case 'reload':
+        log.info(`reload: ${ev.reason}`);
+        return this.reload();
       case 'runtime':
         return this.#onRuntime(ev.gen, ev.ev);
       case 'exit':
@@ -153,6 +164,18 @@ export class Supervisor {
     if (signal === 'SIGHUP') return this.reload();
     if (signal === 'SIGQUIT') return this.#stop('quick', EXIT.OK.code);
     return this.#stop('graceful', EXIT.OK.code);
+  }
+
+  async #startWatching(): Promise<void> {
+    const appDir = this.#cfg.watchApp ? (fs.statSync(this.#cfg.app).isDirectory() ? this.#cfg.app : path.dirname(this.#cfg.app)) : undefined;
+    this.#unwatch = await watchSources({
+      files: this.#cfg.watch ? this.#cfg.shares.map(s => s.path) : [],
+      appDir,
+      debounceMs: 300,
+      onChange: what => this.#enqueue({ type: 'reload', reason: `changed: ${what}` }),
+      onDeleted: file => log.warn(`watched file ${file} was deleted; generation ${this.#active?.id ?? '-'} keeps serving`),
+    });
+    log.info(`watching ${[this.#cfg.watch ? 'dataset files' : '', appDir ? `app directory ${appDir}` : ''].filter(Boolean).join(' and ')} for changes`);
   }
 
   #onControl(req: ControlRequest, reply: (r: ControlReply) => void): void {
@@ -513,6 +536,7 @@ export class Supervisor {
     for (const l of this.#cfg.listeners) closeListener(l);
     if (this.#cfg.pidfile) fs.rmSync(this.#cfg.pidfile, { force: true });
     this.#control?.close();
+    void this.#unwatch?.();
     fs.rmSync(this.#cfg.control, { force: true });
     log.info(`stopped (exit code ${this.#exitCode})`);
     done(this.#exitCode);

@@ -1,0 +1,551 @@
+#!/usr/bin/env node
+// `npm run bench`: prefork's benchmarks, side by side in one run, each printed as a table with ratios.
+//
+//   (a) worker start: kill -9 one worker of `prefork start bench/apps/hello.js --workers 2` and time its replacement,
+//       in fork mode and in exec mode. Three clocks: the worker's own "ready in X ms" (from the log), the supervisor's
+//       request → ready (the arrival of its "died" line, after which it requests the replacement in the same tick,
+//       to its "ready" line), and kill → ready as seen from here. Each sample uses a fresh supervisor, because the
+//       supervisor backs off respawns when workers keep dying (100 ms · 2^n within a minute).
+//   (b) memory of idle workers (Pss_Anon, /proc/PID/smaps_rollup): prefork fork mode, exec mode, node:cluster and
+//       plain `node -e` servers running the same handler; then prefork with a 200 MB f32 .npy shared, to show the
+//       dataset is one shared copy (Pss_Shmem) and not private memory.
+//   (c) req/s of the hello app: prefork (2 workers, fork mode) beside node:cluster (2 workers), autocannon keep-alive,
+//       50 connections, a 2 s warm-up then 10 s, in the order prefork, cluster, cluster, prefork.
+//   (d) bench/load.js (the dataset loading benchmark), if present, as a child process with its output passed through.
+//
+// Options: --quick (shorter everything; passes --quick --size-mb 200 to load.js), --json FILE (also write the results).
+// Every process started here is ended by pid when a section ends and again at exit, error or signal.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+
+const ROOT = path.resolve(__dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'prefork');
+const HELLO = path.join(__dirname, 'apps', 'hello.js');
+const CLUSTER_HELLO = path.join(__dirname, 'apps', 'cluster-hello.js');
+const LOAD_BENCH = path.join(__dirname, 'load.js');
+const DATA_DIR = path.join(__dirname, 'data');
+const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
+const JSON_OUT = argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : undefined;
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--json') i++;
+  else if (argv[i] !== '--quick') {
+    console.error(`bench: unknown argument '${argv[i]}' (options: --quick, --json FILE)`);
+    process.exit(2);
+  }
+}
+
+const CFG = QUICK
+  ? { respawnSamples: 4, settleMs: 500, connections: 50, warmupS: 1, durationS: 3, order: ['prefork', 'cluster'], datasetMB: 200, loadTimeoutS: 300, limitS: 600 }
+  : { respawnSamples: 10, settleMs: 1500, connections: 50, warmupS: 2, durationS: 10, order: ['prefork', 'cluster', 'cluster', 'prefork'], datasetMB: 200, loadTimeoutS: 1200, limitS: 2400 };
+
+try {
+  require.resolve('../dist/cli/main.js');
+  require.resolve('../dist/index.js');
+} catch {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(1);
+}
+
+// ---- processes: everything started here is tracked by pid and ended on every way out --------------------------
+
+/** pid → what it is; every process this script started or saw in a prefork log. */
+const tracked = new Map();
+
+function track(pid, label) {
+  if (pid > 0 && !tracked.has(pid)) tracked.set(pid, label);
+}
+
+function isAlive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** A node process (guards against a recycled pid before we signal it). */
+function isNode(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.includes('node') ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** Every live descendant of `roots`, from the ppid fields in /proc (this kernel has no /proc/PID/task/TID/children). */
+function descendants(roots) {
+  const children = new Map();
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  const out = [];
+  const queue = [...roots];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+function kill(pid, signal = 'SIGKILL') {
+  try {
+    if (pid > 0 && isNode(pid)) process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGKILLs `pids` and their descendants; returns once all are gone (or after `timeoutMs`). */
+async function killTree(pids, timeoutMs = 3000) {
+  const all = [...new Set([...pids, ...descendants(pids)])];
+  for (const pid of all) kill(pid);
+  const end = Date.now() + timeoutMs;
+  while (all.some(isAlive) && Date.now() < end) await sleep(20);
+  for (const pid of all) if (!isAlive(pid)) tracked.delete(pid);
+}
+
+function killEverything() {
+  const all = [...tracked.keys()];
+  for (const pid of [...all, ...descendants(all)]) kill(pid);
+}
+process.on('exit', killEverything);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    console.error(`\nbench: ${sig}: ending every process it started`);
+    process.exit(130);
+  });
+}
+const limit = setTimeout(() => {
+  console.error(`bench: over the ${CFG.limitS} s time limit; ending every process it started`);
+  process.exit(1);
+}, CFG.limitS * 1000);
+limit.unref();
+
+/** The environment for everything spawned: without NODE_OPTIONS loaders (prefork refuses them in the zygote). */
+function cleanEnv() {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+/** A child process whose stdout+stderr lines are kept with their arrival time (performance.now()). */
+class Proc {
+  constructor(label, args, options = {}) {
+    this.label = label;
+    this.lines = [];
+    this.child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    this.pid = this.child.pid ?? 0;
+    track(this.pid, label);
+    this.exit = new Promise(resolve => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = false;
+    this.exit.then(() => {
+      this.exited = true;
+      this.#notify();
+    });
+    this.waiters = new Set();
+    const partial = { stdout: '', stderr: '' };
+    for (const stream of ['stdout', 'stderr']) {
+      this.child[stream].setEncoding('utf8');
+      this.child[stream].on('data', chunk => {
+        const t = performance.now();
+        const parts = (partial[stream] + chunk).split('\n');
+        partial[stream] = parts.pop() ?? '';
+        for (const text of parts) {
+          this.lines.push({ t, text });
+          for (const m of text.matchAll(/\(pid (\d+)\)/g)) track(Number(m[1]), `${label} child`);
+        }
+        this.#notify();
+      });
+    }
+  }
+
+  #notify() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** The first line at index >= `from` matching `re`: {t, text, m, index}. */
+  waitLine(re, { from = 0, timeoutMs = 30_000 } = {}) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        for (let i = from; i < this.lines.length; i++) {
+          const m = this.lines[i].text.match(re);
+          if (m) {
+            done();
+            return resolve({ ...this.lines[i], m, index: i });
+          }
+        }
+        if (this.exited) {
+          done();
+          reject(new Error(`${this.label} exited before printing ${re}:\n${this.output()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.label}: no line matching ${re} within ${timeoutMs} ms:\n${this.output()}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  output() {
+    return this.lines.map(l => l.text).join('\n');
+  }
+
+  /** Ends the process and every descendant by pid. */
+  async stop() {
+    await killTree([this.pid, ...[...tracked].filter(([, l]) => l === `${this.label} child`).map(([pid]) => pid)]);
+  }
+}
+
+let serial = 0;
+
+/** `prefork start …` on 127.0.0.1:0; resolves when generation 1 is ready, with the port and the workers' pids. */
+async function startPrefork(extra, timeoutMs = 30_000) {
+  const p = new Proc(`prefork#${++serial}`, [BIN, 'start', ...extra, '--bind', '127.0.0.1:0']);
+  try {
+    p.port = Number((await p.waitLine(/listening on 127\.0\.0\.1:(\d+)/, { timeoutMs })).m[1]);
+    const ready = await p.waitLine(/generation 1 ready: \d+ workers \(pids ([\d, ]+)\)/, { timeoutMs });
+    p.workers = ready.m[1].split(', ').map(Number);
+    const zygote = p.lines.find(l => /zygote started \(pid (\d+)\)/.test(l.text));
+    p.zygote = zygote ? Number(/pid (\d+)/.exec(zygote.text)[1]) : undefined;
+    return p;
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
+}
+
+/** The node:cluster baseline (bench/apps/cluster-hello.js) with 2 workers. */
+async function startCluster() {
+  const p = new Proc(`cluster#${++serial}`, [CLUSTER_HELLO, '--workers', '2', '--port', '0']);
+  try {
+    p.port = Number((await p.waitLine(/listening on 127\.0\.0\.1:(\d+)/)).m[1]);
+    p.workers = (await p.waitLine(/ready: \d+ workers \(pids ([\d, ]+)\)/)).m[1].split(', ').map(Number);
+    for (const w of p.workers) track(w, `${p.label} child`);
+    return p;
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
+}
+
+/** A plain `node -e` http server with the same handler: the no-process-manager baseline. */
+async function startPlain() {
+  const code = `const s = require('node:http').createServer(require(${JSON.stringify(HELLO)}));` +
+    `s.listen(0, '127.0.0.1', () => console.log('listening on 127.0.0.1:' + s.address().port));`;
+  const p = new Proc(`node-e#${++serial}`, ['-e', code]);
+  try {
+    p.port = Number((await p.waitLine(/listening on 127\.0\.0\.1:(\d+)/)).m[1]);
+    p.workers = [p.pid];
+    return p;
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
+}
+
+// ---- numbers and tables -------------------------------------------------------------------------------------------
+
+/** Nearest-rank percentile (p in 0..1) of `xs`. */
+function pct(xs, p) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+}
+const median = xs => pct(xs, 0.5);
+const sum = xs => xs.reduce((a, b) => a + b, 0);
+const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}x` : '-');
+
+function table(header, rows) {
+  const cells = [header, ...rows].map(r => r.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map(r => (r[i] ?? '').length)));
+  const line = r => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(cells[0]));
+  console.log(widths.map(w => '-'.repeat(w)).join('  '));
+  for (const r of cells.slice(1)) console.log(line(r));
+}
+
+function section(title) {
+  const [l1] = os.loadavg();
+  console.log(`\n== ${title}   (load average ${l1.toFixed(2)})`);
+}
+
+/** /proc/PID/smaps_rollup as {Field: kB}. */
+function smaps(pid) {
+  const out = {};
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').split('\n')) {
+    const m = /^(\w+):\s+(\d+) kB/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+const mb = kB => kB / 1024;
+
+// ---- (a) worker start latency -------------------------------------------------------------------------------------
+
+/** One sample: kill -9 worker 1.slot of a fresh prefork and time its replacement. */
+async function respawnSample(mode, slot) {
+  const p = await startPrefork([HELLO, '--workers', '2', '--worker-mode', mode]);
+  try {
+    const boot = p.lines.map(l => /worker 1\.\d+ \(pid \d+\) ready in ([\d.]+) ms/.exec(l.text)).filter(Boolean).map(m => Number(m[1]));
+    await sleep(300); // let the first workers' boot settle
+    const victim = Number(p.lines.map(l => new RegExp(`worker 1\\.${slot} \\(pid (\\d+)\\) ready`).exec(l.text)).find(Boolean)[1]);
+    const from = p.lines.length;
+    const tKill = performance.now();
+    process.kill(victim, 'SIGKILL');
+    const died = await p.waitLine(new RegExp(`\\(pid ${victim}\\) died`), { from, timeoutMs: 10_000 });
+    const ready = await p.waitLine(new RegExp(`worker 1\\.${slot} \\(pid (\\d+)\\) ready in ([\\d.]+) ms`), { from, timeoutMs: 10_000 });
+    return { boot, worker: Number(ready.m[2]), supervisor: ready.t - died.t, endToEnd: ready.t - tKill };
+  } finally {
+    await p.stop();
+  }
+}
+
+async function benchRespawn(results) {
+  section(`(a) worker start: kill -9 one of 2 workers, time its replacement (${CFG.respawnSamples} samples per mode, a fresh supervisor each)`);
+  const modes = {};
+  for (const mode of ['fork', 'exec']) modes[mode] = { boot: [], worker: [], supervisor: [], endToEnd: [] };
+  for (let i = 0; i < CFG.respawnSamples; i++) {
+    for (const mode of i % 2 ? ['exec', 'fork'] : ['fork', 'exec']) {
+      const s = await respawnSample(mode, 1 + (i % 2));
+      const m = modes[mode];
+      m.boot.push(...s.boot);
+      m.worker.push(s.worker);
+      m.supervisor.push(s.supervisor);
+      m.endToEnd.push(s.endToEnd);
+    }
+  }
+  const row = (label, key) => [label,
+    fmt(median(modes.fork[key])), fmt(pct(modes.fork[key], 0.9)),
+    fmt(median(modes.exec[key])), fmt(pct(modes.exec[key], 0.9)),
+    ratio(median(modes.exec[key]), median(modes.fork[key]))];
+  table(['ms (median, p90)', 'fork p50', 'fork p90', 'exec p50', 'exec p90', 'exec/fork p50'], [
+    row('worker-measured "ready in"', 'worker'),
+    row('supervisor: request → ready', 'supervisor'),
+    row('bench: kill -9 → ready line', 'endToEnd'),
+    row('first boot, "ready in" (all)', 'boot'),
+  ]);
+  console.log('  "ready in" is timed inside the worker: fork mode from the return of fork() in the child, exec mode from');
+  console.log('  the first line of the runtime script (after Node\'s own start-up, which it does not see).');
+  results.respawn = modes;
+}
+
+// ---- (b) memory ---------------------------------------------------------------------------------------------------
+
+function datasetFile() {
+  const file = path.join(DATA_DIR, `shared-f32-${CFG.datasetMB}mb.npy`);
+  if (fs.existsSync(file)) return file;
+  const { writeNpyF32 } = require('../examples/recommender/make-data.js');
+  const cols = 64;
+  const rows = Math.floor((CFG.datasetMB * 1e6) / (cols * 4));
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = (i % 1000) / 1000;
+  const t0 = performance.now();
+  writeNpyF32(file, data, [rows, cols]);
+  console.log(`  wrote ${path.relative(ROOT, file)} (${rows} x ${cols} f32, ${(data.byteLength / 1e6).toFixed(0)} MB) in ${(performance.now() - t0).toFixed(0)} ms`);
+  return file;
+}
+
+async function memoryOf(label, start) {
+  const p = await start();
+  try {
+    await sleep(CFG.settleMs);
+    const workers = p.workers.map(smaps);
+    const zygote = p.zygote ? smaps(p.zygote) : undefined;
+    const supervisor = smaps(p.pid);
+    return { label, workers, zygote, supervisor };
+  } finally {
+    await p.stop();
+  }
+}
+
+async function benchMemory(results) {
+  section(`(b) memory of idle workers (/proc/PID/smaps_rollup, ${CFG.settleMs} ms after ready, 2 workers each)`);
+  const runs = [];
+  runs.push(await memoryOf('prefork fork', () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'])));
+  runs.push(await memoryOf('prefork exec', () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'exec'])));
+  runs.push(await memoryOf('node:cluster', startCluster));
+  const plain = [];
+  try {
+    plain.push(await startPlain(), await startPlain());
+    await sleep(CFG.settleMs);
+    runs.push({ label: 'plain node -e', workers: plain.map(p => smaps(p.pid)) });
+  } finally {
+    for (const p of plain) await p.stop();
+  }
+  const fork = median(runs[0].workers.map(w => w.Pss_Anon));
+  table(['idle worker (MB)', 'Pss_Anon p50', 'USS p50', 'Rss p50', 'Pss_Anon/fork', 'all workers+zygote Pss_Anon'], runs.map(r => [
+    r.label,
+    fmt(mb(median(r.workers.map(w => w.Pss_Anon))), 2),
+    fmt(mb(median(r.workers.map(w => w.Private_Clean + w.Private_Dirty))), 2),
+    fmt(mb(median(r.workers.map(w => w.Rss))), 1),
+    ratio(median(r.workers.map(w => w.Pss_Anon)), fork),
+    fmt(mb(sum(r.workers.map(w => w.Pss_Anon)) + (r.zygote ? r.zygote.Pss_Anon : 0)), 2),
+  ]));
+  console.log('  USS = Private_Clean + Private_Dirty (pages only this process maps). node:cluster\'s primary and prefork\'s');
+  console.log('  supervisor are left out of every column; the fork column includes the zygote in the last one.');
+
+  const file = datasetFile();
+  const shared = [];
+  for (const mode of ['fork', 'exec']) {
+    shared.push(await memoryOf(`prefork ${mode} + ${CFG.datasetMB} MB`, () =>
+      startPrefork([HELLO, '--workers', '2', '--worker-mode', mode, '--share', `big=${file}`], 60_000)));
+  }
+  console.log('');
+  table(['worker sharing a dataset (MB)', 'Rss_Shmem p50', 'Pss_Shmem p50', 'Pss_Anon p50', 'Pss_Shmem, all processes'], shared.map(r => [
+    r.label,
+    fmt(mb(median(r.workers.map(w => w.Rss_Shmem ?? 0))), 1),
+    fmt(mb(median(r.workers.map(w => w.Pss_Shmem))), 1),
+    fmt(mb(median(r.workers.map(w => w.Pss_Anon))), 2),
+    fmt(mb(sum([...r.workers, r.zygote, r.supervisor].filter(Boolean).map(w => w.Pss_Shmem))), 1),
+  ]));
+  console.log(`  Each worker maps all ${CFG.datasetMB} MB (Rss_Shmem) but is charged its share (Pss_Shmem); the shares add up to`);
+  console.log('  one copy. Pss_Anon is what a worker holds privately; the dataset does not add to it.');
+  results.memory = { idle: runs, shared };
+}
+
+// ---- (c) throughput -----------------------------------------------------------------------------------------------
+
+/** Runs autocannon (keep-alive) against `port` for `seconds`; resolves with its JSON result. */
+function autocannon(port, seconds, label) {
+  const p = new Proc(`autocannon#${++serial}`, [AUTOCANNON, '-n', '-j', '-c', String(CFG.connections), '-d', String(seconds), `http://127.0.0.1:${port}/`]);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`autocannon (${label}) did not finish within ${seconds + 30} s`)), (seconds + 30) * 1000);
+    p.exit.then(async ({ code }) => {
+      clearTimeout(timer);
+      const json = p.lines.map(l => l.text).find(t => t.startsWith('{'));
+      if (code !== 0 || !json) return reject(new Error(`autocannon (${label}) failed with code ${code}:\n${p.output()}`));
+      resolve(JSON.parse(json));
+    });
+  }).finally(() => p.stop());
+}
+
+async function throughputRun(kind) {
+  const server = kind === 'prefork' ? await startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork']) : await startCluster();
+  try {
+    await autocannon(server.port, CFG.warmupS, `${kind} warm-up`);
+    const r = await autocannon(server.port, CFG.durationS, kind);
+    return {
+      kind,
+      rps: r.requests.average,
+      total: r.requests.total,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.timeouts + r.non2xx,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function benchThroughput(results) {
+  section(`(c) req/s of bench/apps/hello.js, 2 workers: autocannon -c ${CFG.connections}, keep-alive, ${CFG.warmupS} s warm-up + ${CFG.durationS} s, order ${CFG.order.join(', ')}`);
+  if (!fs.existsSync(AUTOCANNON)) {
+    console.log('  autocannon is not installed (npm install): skipped');
+    return;
+  }
+  const runs = [];
+  for (const kind of CFG.order) runs.push(await throughputRun(kind));
+  const rows = runs.map((r, i) => [`${i + 1}. ${r.kind}`, fmt(r.rps, 0), String(r.total), String(r.p50), String(r.p99), String(r.errors)]);
+  const mean = kind => sum(runs.filter(r => r.kind === kind).map(r => r.rps)) / runs.filter(r => r.kind === kind).length;
+  const P = mean('prefork');
+  const C = mean('cluster');
+  rows.push(['mean prefork', fmt(P, 0), '', '', '', ''], ['mean node:cluster', fmt(C, 0), '', '', '', '']);
+  table(['run', 'req/s', 'requests', 'p50 ms', 'p99 ms', 'errors'], rows);
+  console.log(`  prefork / node:cluster req/s: ${ratio(P, C)}   (autocannon runs on the same ${os.availableParallelism?.() ?? os.cpus().length} cores as the servers)`);
+  results.throughput = { runs, ratio: P / C };
+}
+
+// ---- (d) bench/load.js ---------------------------------------------------------------------------------------------
+
+async function runLoadBench(results) {
+  section('(d) bench/load.js: dataset loading');
+  if (!fs.existsSync(LOAD_BENCH)) {
+    console.log('  bench/load.js is not present: skipped');
+    return;
+  }
+  const args = [LOAD_BENCH, ...(QUICK ? ['--quick', '--size-mb', '200'] : [])];
+  console.log(`  $ node ${path.relative(ROOT, LOAD_BENCH)} ${args.slice(1).join(' ')}`);
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+  track(child.pid ?? 0, 'load.js');
+  const { code, signal, timedOut } = await new Promise(resolve => {
+    const timer = setTimeout(() => resolve({ code: null, signal: null, timedOut: true }), CFG.loadTimeoutS * 1000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut: false });
+    });
+  });
+  await killTree([child.pid ?? 0]);
+  const how = timedOut ? `did not finish within ${CFG.loadTimeoutS} s: killed` : signal ? `ended by ${signal}` : `exited with code ${code}`;
+  console.log(`  bench/load.js ${how}`);
+  results.load = { code, signal, timedOut };
+  if (timedOut || code !== 0) process.exitCode = 1;
+}
+
+// ---- main ---------------------------------------------------------------------------------------------------------
+
+function machine() {
+  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim() || String(os.cpus().length);
+  return {
+    node: process.version,
+    nproc,
+    cpu: os.cpus()[0]?.model ?? '?',
+    kernel: os.release(),
+    memGB: (os.totalmem() / 2 ** 30).toFixed(1),
+    thpShmem: (() => {
+      try {
+        return fs.readFileSync('/sys/kernel/mm/transparent_hugepage/shmem_enabled', 'utf8').trim();
+      } catch {
+        return '?';
+      }
+    })(),
+  };
+}
+
+async function main() {
+  const t0 = performance.now();
+  const m = machine();
+  console.log(`prefork bench${QUICK ? ' --quick' : ''}: node ${m.node}, nproc ${m.nproc}, ${m.cpu}, Linux ${m.kernel}, ${m.memGB} GiB, shmem THP: ${m.thpShmem}`);
+  console.log(`started ${new Date().toISOString()}, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
+  const results = { machine: m, quick: QUICK, config: CFG };
+  await benchRespawn(results);
+  await benchMemory(results);
+  await benchThroughput(results);
+  await runLoadBench(results);
+  console.log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(0)} s, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
+  if (JSON_OUT) fs.writeFileSync(JSON_OUT, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(),
+  e => {
+    console.error(`bench: ${e?.stack ?? e}`);
+    process.exit(1);
+  },
+);
