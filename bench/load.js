@@ -5,39 +5,45 @@
 //
 //   node bench/load.js                 # 1.5 GB float32 [6000000, 64], cached in bench/data/ (git-ignored)
 //   node bench/load.js --size-mb 200   # a smaller file for a quick run
+//   node bench/load.js --rounds 7      # more samples: on a VM, timings of fresh memory vary a lot between runs
 //
 // Needs `npm run build` (it requires ../dist). Memory: the page cache holds the file, and at most one copy (the memfd
 // or the /dev/shm file) exists at a time.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const DIST = path.join(__dirname, '..', 'dist');
-const ROUNDS = 3;
 const COLS = 64;
 const ITEM = 4;
 const WRITE_CHUNK = 16 << 20;
 const SHM = `/dev/shm/prefork-bench-${process.pid}`;
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: node bench/load.js [--size-mb N]\n`);
+  process.stderr.write(`${message}\nusage: node bench/load.js [--size-mb N] [--rounds N]\n`);
   process.exit(64);
 }
 
-/** --size-mb N → rows of 64 float32s; default 6,000,000 rows (1,536,000,000 bytes). */
+/** --size-mb N → rows of 64 float32s (default 6,000,000 rows: 1,536,000,000 bytes); --rounds N (default 3). */
 function parseArgs(argv) {
   let rows = 6_000_000;
+  let rounds = 3;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = a.startsWith('--size-mb=') ? a.slice('--size-mb='.length) : a === '--size-mb' ? argv[++i] : undefined;
-    if (value === undefined) usage(`unknown argument '${a}'`);
-    const mb = Number(value);
-    if (!Number.isFinite(mb) || mb <= 0) usage(`--size-mb must be a positive number, got '${value}'`);
-    rows = Math.max(1, Math.floor((mb * 1e6) / (COLS * ITEM)));
+    const m = /^--(size-mb|rounds)(?:=(.*))?$/.exec(argv[i]);
+    if (m === null) usage(`unknown argument '${argv[i]}'`);
+    const value = m[2] ?? argv[++i];
+    const n = Number(value);
+    if (m[1] === 'size-mb') {
+      if (!Number.isFinite(n) || n <= 0) usage(`--size-mb must be a positive number, got '${value}'`);
+      rows = Math.max(1, Math.floor((n * 1e6) / (COLS * ITEM)));
+    } else {
+      if (!Number.isSafeInteger(n) || n < 1) usage(`--rounds must be a positive integer, got '${value}'`);
+      rounds = n;
+    }
   }
-  return { rows };
+  return { rows, rounds };
 }
 
 /** A v1 .npy header for float32 [rows, 64], padded with spaces and '\n' so the data starts at a multiple of 64. */
@@ -126,26 +132,50 @@ async function preforkOnce(loadDataset, file) {
   return s;
 }
 
-/** (b) `cp FILE /dev/shm/…`, then rm (not timed). */
-function cpOnce(file) {
+let cpChild;
+
+/** (b) `cp FILE /dev/shm/…`, then rm (not timed). Async, so a signal is handled (and cp killed) at once. */
+async function cpOnce(file) {
   removeShm();
   const started = process.hrtime.bigint();
-  const r = spawnSync('cp', [file, SHM], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('cp', [file, SHM], { stdio: ['ignore', 'ignore', 'pipe'] });
+  cpChild = child;
+  let stderr = '';
+  child.stderr.on('data', d => (stderr += d));
+  const [code, signal] = await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c, sig) => resolve([c, sig]));
+  });
   const s = seconds(started);
+  cpChild = undefined;
   removeShm();
-  if (r.status !== 0) throw new Error(`cp failed (${r.status ?? r.signal}): ${r.stderr}`);
+  if (code !== 0) throw new Error(`cp failed (${code ?? signal}): ${stderr}`);
   return s;
+}
+
+/** Copies left by a run that was SIGKILLed (whose pid is gone). */
+function removeStaleShm() {
+  for (const f of fs.readdirSync('/dev/shm')) {
+    const pid = Number(/^prefork-bench-(\d+)$/.exec(f)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      fs.rmSync(path.join('/dev/shm', f), { force: true });
+    }
+  }
 }
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mbps = (bytes, s) => bytes / 1e6 / s;
 
 async function main() {
-  const { rows } = parseArgs(process.argv.slice(2));
+  const { rows, rounds } = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(path.join(DIST, 'datasets', 'load.js'))) usage('dist/ is missing: run `npm run build` first');
   const { loadDataset } = require(path.join(DIST, 'datasets', 'load.js'));
   const { hugePagePolicy } = require(path.join(DIST, 'datasets', 'hugepages.js'));
 
+  removeStaleShm();
   const file = ensureFile(rows);
   const bytes = fs.statSync(file).size;
   const policy = hugePagePolicy();
@@ -157,11 +187,11 @@ async function main() {
   console.log(`page cache warmed (read once in ${seconds(started).toFixed(2)} s)`);
 
   const times = { prefork: [], cp: [] };
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= rounds; round++) {
     // Alternate which goes first, so neither always runs right after the other freed its memory.
     const order = round % 2 === 1 ? ['prefork', 'cp'] : ['cp', 'prefork'];
     for (const which of order) {
-      const s = which === 'prefork' ? await preforkOnce(loadDataset, file) : cpOnce(file);
+      const s = which === 'prefork' ? await preforkOnce(loadDataset, file) : await cpOnce(file);
       times[which].push(s);
       console.log(`  round ${round} ${which.padEnd(7)} ${s.toFixed(3)} s  ${mbps(bytes, s).toFixed(0)} MB/s`);
     }
@@ -173,7 +203,7 @@ async function main() {
   };
   const p = row('prefork');
   const c = row('cp');
-  console.log(`\nover ${ROUNDS} runs (MB = 10^6 bytes):`);
+  console.log(`\nover ${rounds} runs (MB = 10^6 bytes):`);
   console.log(`  ${p.line}  [loadDataset into a sealed memfd]`);
   console.log(`  ${c.line}  [cp FILE /dev/shm/…]`);
   console.log(`  prefork/cp throughput: best ${(c.best / p.best).toFixed(2)}x, median ${(c.med / p.med).toFixed(2)}x`);
@@ -183,6 +213,7 @@ async function main() {
 process.on('exit', removeShm);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
+    if (cpChild?.pid) cpChild.kill('SIGKILL');
     removeShm();
     process.exit(128 + os.constants.signals[sig]);
   });

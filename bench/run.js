@@ -2,18 +2,18 @@
 // `npm run bench`: prefork's benchmarks, side by side in one run, each printed as a table with ratios.
 //
 //   (a) worker start: kill -9 one worker of `prefork start bench/apps/hello.js --workers 2` and time its replacement,
-//       in fork mode and in exec mode. Three clocks: the worker's own "ready in X ms" (from the log), the supervisor's
+//       in fork mode (with and without --preload) and in exec mode. Three clocks: the worker's own "ready in X ms" (from the log), the supervisor's
 //       request → ready (the arrival of its "died" line, after which it requests the replacement in the same tick,
 //       to its "ready" line), and kill → ready as seen from here. Each sample uses a fresh supervisor, because the
 //       supervisor backs off respawns when workers keep dying (100 ms · 2^n within a minute).
-//   (b) memory of idle workers (Pss_Anon, /proc/PID/smaps_rollup): prefork fork mode, exec mode, node:cluster and
+//   (b) memory of idle workers (Pss_Anon, /proc/PID/smaps_rollup): prefork's three modes, node:cluster and
 //       plain `node -e` servers running the same handler; then prefork with a 200 MB f32 .npy shared, to show the
 //       dataset is one shared copy (Pss_Shmem) and not private memory.
 //   (c) req/s of the hello app: prefork (2 workers, fork mode) beside node:cluster (2 workers), autocannon keep-alive,
 //       50 connections, a 2 s warm-up then 10 s, in the order prefork, cluster, cluster, prefork.
 //   (d) bench/load.js (the dataset loading benchmark), if present, as a child process with its output passed through.
 //
-// Options: --quick (shorter everything; passes --quick --size-mb 200 to load.js), --json FILE (also write the results).
+// Options: --quick (shorter everything; passes --size-mb 200 to load.js), --json FILE (also write the results).
 // Every process started here is ended by pid when a section ends and again at exit, error or signal.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -296,22 +296,30 @@ function section(title) {
   console.log(`\n== ${title}   (load average ${l1.toFixed(2)})`);
 }
 
-/** /proc/PID/smaps_rollup as {Field: kB}. */
+/** /proc/PID/smaps_rollup as {Field: kB}, plus RssShmem from /proc/PID/status (smaps_rollup has no Rss split). */
 function smaps(pid) {
   const out = {};
   for (const line of fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').split('\n')) {
     const m = /^(\w+):\s+(\d+) kB/.exec(line);
     if (m) out[m[1]] = Number(m[2]);
   }
+  const shmem = /^RssShmem:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  out.RssShmem = shmem ? Number(shmem[1]) : NaN;
   return out;
 }
 const mb = kB => kB / 1024;
 
 // ---- (a) worker start latency -------------------------------------------------------------------------------------
 
+const MODES = {
+  fork: ['--worker-mode', 'fork'],
+  'fork --preload': ['--worker-mode', 'fork', '--preload'],
+  exec: ['--worker-mode', 'exec'],
+};
+
 /** One sample: kill -9 worker 1.slot of a fresh prefork and time its replacement. */
 async function respawnSample(mode, slot) {
-  const p = await startPrefork([HELLO, '--workers', '2', '--worker-mode', mode]);
+  const p = await startPrefork([HELLO, '--workers', '2', ...MODES[mode]]);
   try {
     const boot = p.lines.map(l => /worker 1\.\d+ \(pid \d+\) ready in ([\d.]+) ms/.exec(l.text)).filter(Boolean).map(m => Number(m[1]));
     await sleep(300); // let the first workers' boot settle
@@ -330,9 +338,11 @@ async function respawnSample(mode, slot) {
 async function benchRespawn(results) {
   section(`(a) worker start: kill -9 one of 2 workers, time its replacement (${CFG.respawnSamples} samples per mode, a fresh supervisor each)`);
   const modes = {};
-  for (const mode of ['fork', 'exec']) modes[mode] = { boot: [], worker: [], supervisor: [], endToEnd: [] };
+  for (const mode of Object.keys(MODES)) modes[mode] = { boot: [], worker: [], supervisor: [], endToEnd: [] };
   for (let i = 0; i < CFG.respawnSamples; i++) {
-    for (const mode of i % 2 ? ['exec', 'fork'] : ['fork', 'exec']) {
+    const order = Object.keys(MODES);
+    if (i % 2) order.reverse();
+    for (const mode of order) {
       const s = await respawnSample(mode, 1 + (i % 2));
       const m = modes[mode];
       m.boot.push(...s.boot);
@@ -341,18 +351,14 @@ async function benchRespawn(results) {
       m.endToEnd.push(s.endToEnd);
     }
   }
-  const row = (label, key) => [label,
-    fmt(median(modes.fork[key])), fmt(pct(modes.fork[key], 0.9)),
-    fmt(median(modes.exec[key])), fmt(pct(modes.exec[key], 0.9)),
-    ratio(median(modes.exec[key]), median(modes.fork[key]))];
-  table(['ms (median, p90)', 'fork p50', 'fork p90', 'exec p50', 'exec p90', 'exec/fork p50'], [
-    row('worker-measured "ready in"', 'worker'),
-    row('supervisor: request → ready', 'supervisor'),
-    row('bench: kill -9 → ready line', 'endToEnd'),
-    row('first boot, "ready in" (all)', 'boot'),
-  ]);
-  console.log('  "ready in" is timed inside the worker: fork mode from the return of fork() in the child, exec mode from');
-  console.log('  the first line of the runtime script (after Node\'s own start-up, which it does not see).');
+  const keys = ['worker', 'supervisor', 'endToEnd'];
+  const rows = Object.entries(modes).map(([mode, m]) => [mode, ...keys.flatMap(k => [fmt(median(m[k])), fmt(pct(m[k], 0.9))]), fmt(median(m.boot))]);
+  rows.push(['exec / fork (p50)', ...keys.flatMap(k => [ratio(median(modes.exec[k]), median(modes.fork[k])), '']), ratio(median(modes.exec.boot), median(modes.fork.boot))]);
+  table(['ms', '"ready in" p50', 'p90', 'request→ready p50', 'p90', 'kill→ready p50', 'p90', 'first boot "ready in" p50'], rows);
+  console.log('  "ready in": the worker\'s own figure from the log line (fork mode: from the return of fork() in the child;');
+  console.log('  exec mode: from the first line of the runtime script, so Node\'s own start-up is not in it).');
+  console.log('  request→ready: from the supervisor\'s "died" line (it requests the replacement in the same tick) to its');
+  console.log('  "ready" line, both timed on arrival here. kill→ready: from process.kill() here to the "ready" line.');
   results.respawn = modes;
 }
 
@@ -388,8 +394,7 @@ async function memoryOf(label, start) {
 async function benchMemory(results) {
   section(`(b) memory of idle workers (/proc/PID/smaps_rollup, ${CFG.settleMs} ms after ready, 2 workers each)`);
   const runs = [];
-  runs.push(await memoryOf('prefork fork', () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'])));
-  runs.push(await memoryOf('prefork exec', () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'exec'])));
+  for (const mode of Object.keys(MODES)) runs.push(await memoryOf(`prefork ${mode}`, () => startPrefork([HELLO, '--workers', '2', ...MODES[mode]])));
   runs.push(await memoryOf('node:cluster', startCluster));
   const plain = [];
   try {
@@ -400,7 +405,7 @@ async function benchMemory(results) {
     for (const p of plain) await p.stop();
   }
   const fork = median(runs[0].workers.map(w => w.Pss_Anon));
-  table(['idle worker (MB)', 'Pss_Anon p50', 'USS p50', 'Rss p50', 'Pss_Anon/fork', 'all workers+zygote Pss_Anon'], runs.map(r => [
+  table(['idle worker (MiB)', 'Pss_Anon p50', 'USS p50', 'Rss p50', 'Pss_Anon/fork', 'all workers+zygote Pss_Anon'], runs.map(r => [
     r.label,
     fmt(mb(median(r.workers.map(w => w.Pss_Anon))), 2),
     fmt(mb(median(r.workers.map(w => w.Private_Clean + w.Private_Dirty))), 2),
@@ -418,9 +423,9 @@ async function benchMemory(results) {
       startPrefork([HELLO, '--workers', '2', '--worker-mode', mode, '--share', `big=${file}`], 60_000)));
   }
   console.log('');
-  table(['worker sharing a dataset (MB)', 'Rss_Shmem p50', 'Pss_Shmem p50', 'Pss_Anon p50', 'Pss_Shmem, all processes'], shared.map(r => [
+  table(['worker sharing a dataset (MiB)', 'Rss_Shmem p50', 'Pss_Shmem p50', 'Pss_Anon p50', 'Pss_Shmem, all processes'], shared.map(r => [
     r.label,
-    fmt(mb(median(r.workers.map(w => w.Rss_Shmem ?? 0))), 1),
+    fmt(mb(median(r.workers.map(w => w.RssShmem))), 1),
     fmt(mb(median(r.workers.map(w => w.Pss_Shmem))), 1),
     fmt(mb(median(r.workers.map(w => w.Pss_Anon))), 2),
     fmt(mb(sum([...r.workers, r.zygote, r.supervisor].filter(Boolean).map(w => w.Pss_Shmem))), 1),
@@ -490,7 +495,7 @@ async function runLoadBench(results) {
     console.log('  bench/load.js is not present: skipped');
     return;
   }
-  const args = [LOAD_BENCH, ...(QUICK ? ['--quick', '--size-mb', '200'] : [])];
+  const args = [LOAD_BENCH, ...(QUICK ? ['--size-mb', '200'] : [])];
   console.log(`  $ node ${path.relative(ROOT, LOAD_BENCH)} ${args.slice(1).join(' ')}`);
   const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
   track(child.pid ?? 0, 'load.js');

@@ -9,7 +9,7 @@ export const EXIT = {
   USAGE: { code: 64, meaning: 'bad command line: unknown command, bad option value' },
   DATAERR: { code: 65, meaning: 'a dataset file is malformed (truncated, bad header, bad dtype or shape)' },
   NOINPUT: { code: 66, meaning: 'a dataset or app file does not exist or cannot be read' },
-  UNAVAILABLE: { code: 69, meaning: 'no running supervisor answers (reload, status, scale, stop)' },
+  UNAVAILABLE: { code: 69, meaning: 'no running supervisor answers (reload, status, stop)' },
   SOFTWARE: { code: 70, meaning: 'a system call prefork needs failed (memfd, fork, socket)' },
   TEMPFAIL: { code: 75, meaning: 'a reload failed; the old generation keeps serving' },
 } as const;
@@ -20,6 +20,7 @@ export type ExitName = keyof typeof EXIT;
 export function exitCodeFor(code: PreforkErrorCode): number {
   switch (code) {
     case 'PREFORK_DATASET_MISSING':
+    case 'PREFORK_APP_MISSING':
       return EXIT.NOINPUT.code;
     case 'PREFORK_BAD_SPEC':
     case 'PREFORK_BAD_OPTION':

@@ -55,7 +55,7 @@ function parseEnv(pairs: string[]): Record<string, string> {
 export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'> & { binds: ReturnType<typeof parseBind>[] } {
   const app = path.resolve(args.app);
   if (!fs.existsSync(app)) {
-    throw new PreforkError('PREFORK_DATASET_MISSING', `app ${args.app}: no such file or directory`, { file: args.app });
+    throw new PreforkError('PREFORK_APP_MISSING', `app ${args.app}: no such file or directory`, { file: args.app });
   }
   const shares = args.share.map(s => parseShareSpec(s, "--share"));
   checkUniqueNames(shares);

@@ -30,6 +30,7 @@ import { closeListener } from './listeners';
 import type { ControlReply, ControlRequest } from './control';
 import { serveControl } from './control';
 import { watchSources } from './watch';
+import { HANDLED_SIGNALS } from './signals';
 import type * as net from 'node:net';
 import * as log from './log';
 import type { Worker, WorkerEvent } from './worker-state';
@@ -66,7 +67,6 @@ type QueuedEvent =
   | { type: 'loaded'; id: number; datasets: SharedDataset[] }
   | { type: 'load-failed'; id: number; error: unknown };
 
-const HANDLED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
 const TICK_MS = 100;
 
 export class Supervisor {

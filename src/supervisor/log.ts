@@ -1,5 +1,5 @@
-// The supervisor's log: one line per lifecycle event on stderr. The phrases in LINES are a documented contract
-// (README "Log lines"); tests wait for them.
+// The supervisor's log: one line per lifecycle event on stderr. Its phrases are a documented contract (README, "Log
+// lines"; man page, LOG): tests and operators wait for them.
 const started = Date.now();
 
 export type Level = 'info' | 'warn' | 'error';

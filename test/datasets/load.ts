@@ -3,7 +3,7 @@
 // and a failing load leaves no memfd or source fd open.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ import { halfToNumber, sumOf } from '../../src/datasets/numeric';
 import { parseShareSpec } from '../../src/datasets/spec';
 import { isPreforkError, type PreforkErrorCode } from '../../src/errors';
 import { native, SEAL } from '../../src/native';
-import { FIXTURES, fixture, manifest, npy, npyDict, numpyDescr, zip, type ManifestArray } from '../helpers/build';
+import { FIXTURES, fixture, manifest, npy, npyDict, numpyDescr, sha256, zip, type ManifestArray } from '../helpers/build';
 import { cleanEnv, ROOT } from '../helpers/prefork';
 
 /** The manifest's value checks, which helpers/build.ts's ManifestArray leaves out. */
@@ -36,7 +36,6 @@ const fixtureNames = () => Object.keys(manifest()).sort();
 /** `prefork inspect`/`--share` argument for a fixture: the raw one is given its manifest dtype. */
 const specArg = (name: string) => `${FIXTURES}/${name}${manifest()[name]?.format === 'raw' ? ':f64' : ''}`;
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const count = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
 /** Element `i` as a number: f16 bits decoded, bigints converted. */

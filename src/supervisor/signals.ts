@@ -1,0 +1,11 @@
+// The signals the supervisor handles and what each does: the arbiter installs handlers for exactly these, and the
+// README and man page document the same table (test/cli/docs.ts checks it).
+export const SIGNALS = {
+  SIGTERM: 'graceful stop: workers stop accepting, finish in-flight requests, exit within --graceful-timeout (then SIGKILL)',
+  SIGINT: 'graceful stop, as SIGTERM (^C in a terminal)',
+  SIGQUIT: 'immediate stop: every worker and zygote gets SIGKILL',
+  SIGHUP: 'reload: load the datasets and app code into a new generation, then drain the old one',
+} as const satisfies Partial<Record<NodeJS.Signals, string>>;
+
+export type HandledSignal = keyof typeof SIGNALS;
+export const HANDLED_SIGNALS = Object.keys(SIGNALS) as HandledSignal[];
