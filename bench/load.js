@@ -209,18 +209,21 @@ async function main() {
   console.log(`  prefork/cp throughput: best ${(c.best / p.best).toFixed(2)}x, median ${(c.med / p.med).toFixed(2)}x`);
 }
 
-// The /dev/shm copy must not outlive the run, whatever ends it.
-process.on('exit', removeShm);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    if (cpChild?.pid) cpChild.kill('SIGKILL');
+if (require.main === module) {
+  // The /dev/shm copy must not outlive the run, whatever ends it.
+  process.on('exit', removeShm);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      if (cpChild?.pid) cpChild.kill('SIGKILL');
+      removeShm();
+      process.exit(128 + os.constants.signals[sig]);
+    });
+  }
+  main().catch(e => {
     removeShm();
-    process.exit(128 + os.constants.signals[sig]);
+    process.stderr.write(`bench/load.js: ${e && e.stack ? e.stack : e}\n`);
+    process.exitCode = 1;
   });
 }
 
-main().catch(e => {
-  removeShm();
-  process.stderr.write(`bench/load.js: ${e && e.stack ? e.stack : e}\n`);
-  process.exitCode = 1;
-});
+module.exports = { ensureFile, COLS };
