@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { npyOf } from '../helpers/build';
+import { filledF64Npy } from '../helpers/build';
 import { keepAliveLoad, startProbe } from '../helpers/load';
-import { APPS, ROOT, get, getJson, isAlive, memfdHolders, runCli, sleep, startPrefork, until, type Running } from '../helpers/prefork';
+import { APPS, get, packageTempDir, getJson, isAlive, memfdHolders, runCli, sleep, startPrefork, until, type Running } from '../helpers/prefork';
 
 interface Gen {
   pid: number;
@@ -15,20 +15,11 @@ interface Gen {
 
 /** Writes a float64 .npy of `n` copies of `value` atomically (temp file + rename, as a deploy would). */
 function writeData(file: string, value: number, n = 1000): void {
-  const bytes = npyOf('<f8', [n], 8);
-  const header = bytes.length - n * 8;
-  for (let i = 0; i < n; i++) bytes.writeDoubleLE(value, header + i * 8);
-  fs.writeFileSync(`${file}.tmp`, bytes);
+  fs.writeFileSync(`${file}.tmp`, filledF64Npy(value, n));
   fs.renameSync(`${file}.tmp`, file);
 }
 
-/** A temp dir inside the package, so an app copied there can require('prefork') (package self-reference). */
-function tempDir(t: Tap.Test): string {
-  fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'reload-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (t: Tap.Test) => packageTempDir(t, 'reload');
 
 /** Waits until only the serving generation is left (the old one drained and released). */
 async function quiesce(p: Running): Promise<boolean> {

@@ -2,27 +2,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { npyOf } from '../helpers/build';
-import { APPS, ROOT, getJson, sleep, startPrefork, until } from '../helpers/prefork';
+import { filledF64Npy } from '../helpers/build';
+import { APPS, getJson, packageTempDir, sleep, startPrefork, until } from '../helpers/prefork';
 
 interface Gen {
   generation: number;
   value: number;
 }
 
-function npyBytes(value: number, n = 1000): Buffer {
-  const bytes = npyOf('<f8', [n], 8);
-  const header = bytes.length - n * 8;
-  for (let i = 0; i < n; i++) bytes.writeDoubleLE(value, header + i * 8);
-  return bytes;
-}
-
-function tempDir(t: Tap.Test): string {
-  fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'watch-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const npyBytes = filledF64Npy;
+const tempDir = (t: Tap.Test) => packageTempDir(t, 'watch');
 
 const served = (port: number) => getJson<Gen>(port);
 const servesValue = (port: number, v: number) => until(async () => (await served(port)).value === v, 15_000, 100);

@@ -278,3 +278,11 @@ function fortranToC(src: Buffer, shape: readonly number[], size: number): Buffer
 export function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }
+
+/** A float64 .npy of `n` copies of `value` (reload and watch tests tell generations apart by it). */
+export function filledF64Npy(value: number, n = 1000): Buffer {
+  const bytes = npyOf('<f8', [n], 8);
+  const header = bytes.length - n * 8;
+  for (let i = 0; i < n; i++) bytes.writeDoubleLE(value, header + i * 8);
+  return bytes;
+}

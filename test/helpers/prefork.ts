@@ -211,3 +211,11 @@ export function portOpen(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
   });
 }
+
+/** A temp dir inside the package, so an app copied there can require('prefork') (package self-reference). */
+export function packageTempDir(t: Teardown, prefix: string): string {
+  fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', `${prefix}-`));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
