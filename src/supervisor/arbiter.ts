@@ -410,8 +410,11 @@ export class Supervisor {
     const now = performance.now();
     this.#recentExits = this.#recentExits.filter(t => now - t < 60_000);
     this.#recentExits.push(now);
-    const delay = Math.min(10_000, 100 * 2 ** (this.#recentExits.length - 1));
-    this.#respawnAt = Math.max(this.#respawnAt, now + (this.#recentExits.length > 1 ? delay : 0));
+    if (this.#recentExits.length > 1) {
+      const delay = Math.min(10_000, 100 * 2 ** (this.#recentExits.length - 2));
+      this.#respawnAt = Math.max(this.#respawnAt, now + delay);
+      log.warn(`${this.#recentExits.length} worker exits in the last minute: next worker starts in ${delay} ms`);
+    }
   }
 
   #onZygoteExit(gen: Generation, code: number, signal: number): void {

@@ -98,6 +98,57 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.ok(pids.has(replacement), 'the replacement serves');
   });
 
+  t.test(`${mode}: SIGINT drains like SIGTERM; SIGQUIT stops at once`, async t => {
+    const a = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
+    const slowA = get(a.port, '/slow?ms=600');
+    await new Promise(r => setTimeout(r, 150));
+    a.proc.kill('SIGINT');
+    t.equal((await slowA).status, 200, 'SIGINT: the in-flight request finished');
+    t.equal((await a.exited).code, 0);
+
+    const q = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
+    const tree = q.childPids();
+    const slowQ = get(q.port, '/slow?ms=3000').catch(e => e as Error);
+    await new Promise(r => setTimeout(r, 150));
+    const t0 = Date.now();
+    q.proc.kill('SIGQUIT');
+    t.equal((await q.exited).code, 0);
+    t.ok(Date.now() - t0 < 2000, `SIGQUIT: stopped in ${Date.now() - t0} ms, without waiting for the request`);
+    t.type(await slowQ, Error, 'SIGQUIT: the in-flight request was cut');
+    t.ok(await until(() => tree.every(pid => !isAlive(pid)), 2000), 'every worker and zygote is gone');
+  });
+
+  t.test(`${mode}: workers that keep dying are replaced with growing delays`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'crash-after.js'), ...base, '--workers', '1']);
+    const times: number[] = [];
+    let from = 0;
+    for (let i = 0; i < 5; i++) {
+      const m = await p.waitFor(/worker 1\.1 started/, 20_000, from);
+      times.push(Date.now());
+      from = p.output().indexOf(m[0], from) + m[0].length;
+    }
+    const gaps = times.slice(1).map((x, i) => x - (times[i] ?? x));
+    t.ok((gaps[3] ?? 0) > (gaps[0] ?? 0) + 300, `gaps between restarts grow: ${gaps.join(', ')} ms`);
+    t.match(p.output(), /worker exits in the last minute: next worker starts in \d+ ms/);
+    t.equal(p.proc.exitCode, null, 'a generation that served once is not halted');
+  });
+
+  t.test(`${mode}: a worker pre-faults its dataset pages before it reports ready`, async t => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-populate-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'big.bin');
+    fs.writeFileSync(file, Buffer.alloc(8 << 20, 7));
+    const name = marker();
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1', '--share', `${name}=${file}`]);
+    const worker = Number(/worker 1\.1 started \(pid (\d+)\)/.exec(p.output())?.[1]);
+    const smaps = fs.readFileSync(`/proc/${worker}/smaps`, 'utf8');
+    const block = smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/).find(b => b.includes(`memfd:prefork:${name}@`));
+    t.ok(block, 'the worker maps the dataset');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(block ?? '')?.[1]);
+    t.ok(kb('Size') >= 8 * 1024, `mapping size ${kb('Size')} kB`);
+    t.equal(kb('Rss'), kb('Size'), 'every page is resident before any request touched it');
+  });
+
   t.test(`${mode}: an app that throws at import halts with exit code 3`, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'throws.js'), ...base, '--workers', '2'], { ready: null });
     const { code } = await p.exited;
