@@ -74,8 +74,8 @@ function tempDir(t: Test): string {
 }
 
 /** Loads a fixture and closes it when the test ends. */
-async function loadFixture(t: Test, name: string, generation = 0): Promise<SharedDataset> {
-  const shared = await loadDataset(parseShareSpec(specArg(name)), { generation });
+async function loadFixture(t: Test, name: string, generation = 0, huge?: boolean): Promise<SharedDataset> {
+  const shared = await loadDataset(parseShareSpec(specArg(name)), huge === undefined ? { generation } : { generation, huge });
   t.teardown(() => shared.close());
   return shared;
 }
@@ -128,6 +128,18 @@ t.test('every fixture loads into a memfd whose arrays match the manifest exactly
     t.same(d.source, { path: path.resolve(FIXTURES, name), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino }, `${name}: source identity`);
     t.same([...d.keys()].sort(), Object.keys(m.arrays).sort(), `${name}: array keys`);
     for (const [key, want] of Object.entries(m.arrays)) checkArray(t, d, name, key, want as Expected);
+  }
+});
+
+t.test('both fill paths (sendfile, and the MADV_HUGEPAGE mapping used where shmem THP is allowed) give the same bytes', async t => {
+  const files = manifest();
+  for (const name of fixtureNames()) {
+    for (const huge of [false, true]) {
+      const d = attachDataset((await loadFixture(t, name, 1, huge)).fd);
+      for (const [key, want] of Object.entries(files[name]?.arrays ?? {})) {
+        t.equal(sha256(d.bytes(key)), (want as Expected).sha256_le_c, `${name}/${key} huge=${huge}`);
+      }
+    }
   }
 });
 
