@@ -1,7 +1,9 @@
 // prefork owns the listening sockets (created by the supervisor, inherited as fds). An app that calls listen()
 // itself gets the inherited socket instead of its own port; in the zygote the call is only recorded, and the worker
 // performs it after fork, so a preloaded app never opens a socket in the zygote.
+import type * as http from 'node:http';
 import * as net from 'node:net';
+import { track } from './drain';
 
 type ListenArgs = unknown[];
 interface Pending {
@@ -34,6 +36,7 @@ function listenOnInherited(server: net.Server, callback: (() => void) | undefine
     throw new Error('the app called listen() more times than prefork has --bind sockets');
   }
   captured.push(server);
+  track(server as http.Server); // before it listens, so no early connection escapes the drain
   realListen.call(server, handle, callback);
   server.once('listening', () => {
     for (const w of waiters.splice(0)) w(server);

@@ -47,8 +47,7 @@ function populate(buffer: ArrayBuffer): void {
 async function serve(shape: AppShape, binds: { fd: number }[]): Promise<net.Server[]> {
   if (shape.kind === 'self-listen') {
     const first = await whenAppListens();
-    const servers = appServers();
-    for (const s of servers) track(s as http.Server);
+    const servers = [...appServers()];
     // extra --bind sockets forward to the app's own server
     for (const b of binds.splice(0)) servers.push(await forwardTo(first as http.Server, b.fd));
     return servers;

@@ -13,6 +13,7 @@
 // timeout. If N+1 fails (bad dataset, app throws, boot timeout) it is torn down and N keeps serving. Reloads that
 // arrive during a swap coalesce into one more swap after it.
 import * as fs from 'node:fs';
+import { onExit } from 'signal-exit';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { hugePagePolicy } from '../datasets/hugepages';
@@ -99,6 +100,11 @@ export class Supervisor {
   /** Starts generation 1 and resolves with the exit code once the supervisor has stopped. */
   async run(): Promise<number> {
     this.#control = await serveControl(this.#cfg.control, (req, reply) => this.#onControl(req, reply));
+    // whatever ends this process (even a crash), leave no control socket or pidfile behind
+    onExit(() => {
+      fs.rmSync(this.#cfg.control, { force: true });
+      if (this.#cfg.pidfile) fs.rmSync(this.#cfg.pidfile, { force: true });
+    });
     native().setSubreaper();
     if (this.#cfg.pidfile) fs.writeFileSync(this.#cfg.pidfile, `${process.pid}\n`);
     for (const sig of HANDLED_SIGNALS) {
