@@ -18,7 +18,6 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { hugePagePolicy } from '../datasets/hugepages';
 import type { SharedDataset } from '../datasets/load';
-import { loadDataset } from '../datasets/load';
 import type { ShareSpec } from '../datasets/spec';
 import { isPreforkError } from '../errors';
 import { native } from '../native';
@@ -31,6 +30,8 @@ import { closeListener } from './listeners';
 import type { ControlReply, ControlRequest } from './control';
 import { serveControl } from './control';
 import { watchSources } from './watch';
+import { loadGenerationDatasets } from './load-datasets';
+import { ReloadWaiters, type ReloadWaiter } from './reload-waiters';
 import { HANDLED_SIGNALS } from './signals';
 import type * as net from 'node:net';
 import * as log from './log';
@@ -56,8 +57,7 @@ export interface SupervisorConfig {
   watchApp: boolean;
 }
 
-/** Someone waiting for the outcome of a reload (a `prefork reload` on the control socket). */
-type ReloadWaiter = (reply: ControlReply) => void;
+
 
 type QueuedEvent =
   | { type: 'signal'; signal: NodeJS.Signals }
@@ -87,9 +87,7 @@ export class Supervisor {
   #respawnAt = 0;
   #done: ((code: number) => void) | undefined;
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
-  /** Reload requests not yet covered by a swap, and those waiting on the swap to generation N. */
-  #queuedWaiters: ReloadWaiter[] = [];
-  readonly #waiters = new Map<number, ReloadWaiter[]>();
+  readonly #waiters = new ReloadWaiters();
   #control: net.Server | undefined;
   #unwatch: (() => Promise<void>) | undefined;
 
@@ -222,7 +220,7 @@ export class Supervisor {
       waiter?.({ ok: false, error: 'the supervisor is stopping' });
       return;
     }
-    if (waiter) this.#queuedWaiters.push(waiter);
+    if (waiter) this.#waiters.queue(waiter);
     if (this.#loading || this.#next) {
       if (!this.#reloadPending) log.info('reload requested during a swap: one more swap will follow');
       this.#reloadPending = true;
@@ -232,35 +230,14 @@ export class Supervisor {
     this.#startGeneration();
   }
 
-  /** Tells everyone waiting on the swap to generation `id` how it ended. */
-  #settle(id: number, reply: ControlReply): void {
-    for (const w of this.#waiters.get(id) ?? []) w(reply);
-    this.#waiters.delete(id);
-  }
-
   #startGeneration(): void {
     const id = this.#nextId++;
-    this.#waiters.set(id, this.#queuedWaiters.splice(0));
+    this.#waiters.assign(id);
     this.#loading = true;
-    const t0 = performance.now();
-    (async () => {
-      const loaded: SharedDataset[] = [];
-      try {
-        for (const spec of this.#cfg.shares) {
-          const t1 = performance.now();
-          const d = await loadDataset(spec, { generation: id });
-          loaded.push(d);
-          const mb = d.header.arrays.reduce((n, a) => n + a.byteLength, 0) / 1e6;
-          log.info(`dataset '${d.name}' loaded from ${spec.path}: ${d.header.arrays.length} array(s), ${mb.toFixed(1)} MB in ${(performance.now() - t1).toFixed(0)} ms`);
-        }
-      } catch (error) {
-        for (const d of loaded) d.close();
-        this.#enqueue({ type: 'load-failed', id, error });
-        return;
-      }
-      if (this.#cfg.shares.length) log.info(`generation ${id}: datasets ready in ${(performance.now() - t0).toFixed(0)} ms`);
-      this.#enqueue({ type: 'loaded', id, datasets: loaded });
-    })();
+    loadGenerationDatasets(this.#cfg.shares, id).then(
+      datasets => this.#enqueue({ type: 'loaded', id, datasets }),
+      error => this.#enqueue({ type: 'load-failed', id, error }),
+    );
   }
 
   #onLoadFailed(id: number, error: unknown): void {
@@ -268,7 +245,7 @@ export class Supervisor {
     const msg = isPreforkError(error) ? `${error.message} [${error.code}]` : String((error as Error)?.stack ?? error);
     log.error(`generation ${id} failed: ${msg}`);
     this.lastReloadError = msg;
-    this.#settle(id, { ok: false, error: msg });
+    this.#waiters.settle(id, { ok: false, error: msg });
     if (!this.#active) {
       this.#stop('quick', isPreforkError(error) ? exitCodeFor(error.code) : EXIT.FAILURE.code);
     } else {
@@ -435,7 +412,7 @@ export class Supervisor {
     if (gen.state === 'failed' || gen.state === 'gone') return;
     gen.state = 'failed';
     this.lastReloadError = why;
-    this.#settle(gen.id, { ok: false, error: why });
+    this.#waiters.settle(gen.id, { ok: false, error: why });
     log.error(`generation ${gen.id} failed: ${why}`);
     for (const w of gen.liveWorkers()) this.#apply(gen, w, 'quit');
     gen.stopZygote(true);
@@ -488,7 +465,7 @@ export class Supervisor {
       const pids = [...next.workers.values()].map(w => w.pid).join(', ');
       log.info(`generation ${next.id} ready: ${this.#cfg.workers} workers (pids ${pids})`);
       this.lastReloadError = '';
-      this.#settle(next.id, { ok: true, generation: next.id, pids: [...next.workers.values()].map(w => w.pid) });
+      this.#waiters.settle(next.id, { ok: true, generation: next.id, pids: [...next.workers.values()].map(w => w.pid) });
       const old = this.#active;
       this.#active = next;
       this.#next = undefined;
@@ -531,8 +508,7 @@ export class Supervisor {
       for (const w of gen.liveWorkers()) this.#apply(gen, w, how === 'graceful' ? 'stop' : 'quit');
     }
     this.#next = undefined;
-    for (const id of [...this.#waiters.keys()]) this.#settle(id, { ok: false, error: 'the supervisor is stopping' });
-    for (const w of this.#queuedWaiters.splice(0)) w({ ok: false, error: 'the supervisor is stopping' });
+    this.#waiters.settleAll({ ok: false, error: 'the supervisor is stopping' });
     this.#wake();
   }
 
