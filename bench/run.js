@@ -364,12 +364,13 @@ async function benchRespawn(results) {
 
 // ---- (b) memory ---------------------------------------------------------------------------------------------------
 
+/** A float32 [rows, 64] .npy of CFG.datasetMB MB under bench/data/ (the name bench/load.js uses too, so one file serves both). */
 function datasetFile() {
-  const file = path.join(DATA_DIR, `shared-f32-${CFG.datasetMB}mb.npy`);
-  if (fs.existsSync(file)) return file;
-  const { writeNpyF32 } = require('../examples/recommender/make-data.js');
   const cols = 64;
   const rows = Math.floor((CFG.datasetMB * 1e6) / (cols * 4));
+  const file = path.join(DATA_DIR, `f32-${rows}x${cols}.npy`);
+  if (fs.existsSync(file)) return file;
+  const { writeNpyF32 } = require('../examples/recommender/make-data.js');
   const data = new Float32Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = (i % 1000) / 1000;
   const t0 = performance.now();
@@ -477,7 +478,8 @@ async function benchThroughput(results) {
   }
   const runs = [];
   for (const kind of CFG.order) runs.push(await throughputRun(kind));
-  const rows = runs.map((r, i) => [`${i + 1}. ${r.kind}`, fmt(r.rps, 0), String(r.total), String(r.p50), String(r.p99), String(r.errors)]);
+  const ms = x => (x === 0 ? '<1' : String(x)); // autocannon's latencies are whole milliseconds
+  const rows = runs.map((r, i) => [`${i + 1}. ${r.kind}`, fmt(r.rps, 0), String(r.total), ms(r.p50), ms(r.p99), String(r.errors)]);
   const mean = kind => sum(runs.filter(r => r.kind === kind).map(r => r.rps)) / runs.filter(r => r.kind === kind).length;
   const P = mean('prefork');
   const C = mean('cluster');
