@@ -424,14 +424,14 @@ async function benchMemory(results) {
       startPrefork([HELLO, '--workers', '2', '--worker-mode', mode, '--share', `big=${file}`], 60_000)));
   }
   console.log('');
-  table(['worker sharing a dataset (MiB)', 'Rss_Shmem p50', 'Pss_Shmem p50', 'Pss_Anon p50', 'Pss_Shmem, all processes'], shared.map(r => [
+  table(['worker sharing a dataset (MiB)', 'RssShmem p50', 'Pss_Shmem p50', 'Pss_Anon p50', 'Pss_Shmem, all processes'], shared.map(r => [
     r.label,
     fmt(mb(median(r.workers.map(w => w.RssShmem))), 1),
     fmt(mb(median(r.workers.map(w => w.Pss_Shmem))), 1),
     fmt(mb(median(r.workers.map(w => w.Pss_Anon))), 2),
     fmt(mb(sum([...r.workers, r.zygote, r.supervisor].filter(Boolean).map(w => w.Pss_Shmem))), 1),
   ]));
-  console.log(`  Each worker maps all ${CFG.datasetMB} MB (Rss_Shmem) but is charged its share (Pss_Shmem); the shares add up to`);
+  console.log(`  Each worker maps all ${CFG.datasetMB} MB (RssShmem) but is charged its share (Pss_Shmem); the shares add up to`);
   console.log('  one copy. Pss_Anon is what a worker holds privately; the dataset does not add to it.');
   results.memory = { idle: runs, shared };
 }
@@ -459,8 +459,9 @@ async function throughputRun(kind) {
     const r = await autocannon(server.port, CFG.durationS, kind);
     return {
       kind,
-      rps: r.requests.average,
+      rps: r.requests.total / r.duration, // autocannon's own average is over whole-second samples; this is exact
       total: r.requests.total,
+      seconds: r.duration,
       p50: r.latency.p50,
       p99: r.latency.p99,
       errors: r.errors + r.timeouts + r.non2xx,
@@ -479,12 +480,12 @@ async function benchThroughput(results) {
   const runs = [];
   for (const kind of CFG.order) runs.push(await throughputRun(kind));
   const ms = x => (x === 0 ? '<1' : String(x)); // autocannon's latencies are whole milliseconds
-  const rows = runs.map((r, i) => [`${i + 1}. ${r.kind}`, fmt(r.rps, 0), String(r.total), ms(r.p50), ms(r.p99), String(r.errors)]);
+  const rows = runs.map((r, i) => [`${i + 1}. ${r.kind}`, fmt(r.rps, 0), String(r.total), fmt(r.seconds, 2), ms(r.p50), ms(r.p99), String(r.errors)]);
   const mean = kind => sum(runs.filter(r => r.kind === kind).map(r => r.rps)) / runs.filter(r => r.kind === kind).length;
   const P = mean('prefork');
   const C = mean('cluster');
-  rows.push(['mean prefork', fmt(P, 0), '', '', '', ''], ['mean node:cluster', fmt(C, 0), '', '', '', '']);
-  table(['run', 'req/s', 'requests', 'p50 ms', 'p99 ms', 'errors'], rows);
+  rows.push(['mean prefork', fmt(P, 0), '', '', '', '', ''], ['mean node:cluster', fmt(C, 0), '', '', '', '', '']);
+  table(['run', 'req/s', 'requests', 'seconds', 'p50 ms', 'p99 ms', 'errors'], rows);
   console.log(`  prefork / node:cluster req/s: ${ratio(P, C)}   (autocannon runs on the same ${os.availableParallelism?.() ?? os.cpus().length} cores as the servers)`);
   results.throughput = { runs, ratio: P / C };
 }
