@@ -31,10 +31,41 @@ export function resolveAppFile(app: string): string {
   return path.join(abs, 'index.js');
 }
 
-/** Imports the app (CommonJS or ESM) and returns its default export. */
+/** Whether Node treats `file` as an ES module: .mjs, or .js under a package.json with "type": "module". */
+export function isEsm(file: string): boolean {
+  if (file.endsWith('.mjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/**
+ * Imports the app and returns its default export. CommonJS goes through require(): a worker that need not start
+ * the ESM loader boots faster and keeps less private memory.
+ */
 export async function importApp(app: string): Promise<unknown> {
-  const ns = (await import(pathToFileURL(resolveAppFile(app)).href)) as { default?: unknown };
+  const file = resolveAppFile(app);
+  if (!isEsm(file)) return require(file) as unknown;
+  const ns = (await import(pathToFileURL(file).href)) as { default?: unknown };
   return 'default' in ns ? ns.default : ns;
+}
+
+/**
+ * Zygote: loads what every worker would otherwise load cold after fork (the ESM loader, node:cluster, which net
+ * requires on the first listen), so forked workers start warm. Creates no handles.
+ */
+export async function warmUp(): Promise<void> {
+  require('node:cluster');
+  await import(pathToFileURL(__filename).href);
 }
 
 /** Classifies what the app exported. */

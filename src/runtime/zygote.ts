@@ -10,7 +10,7 @@ import { RUNTIME_ENV, sendEvent } from '../protocol';
 import { registry } from '../registry';
 import { afterFork } from './after-fork';
 import type { AppShape } from './app';
-import { importApp, shapeOf } from './app';
+import { importApp, shapeOf, warmUp } from './app';
 import { deferAppListen } from './listen';
 import { useCacheFreeCrypto } from './random';
 import { runWorker } from './worker';
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
   useCacheFreeCrypto();
   deferAppListen();
+  await warmUp();
   let shape: AppShape | undefined;
   if (config.preload) {
     try {

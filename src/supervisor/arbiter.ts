@@ -355,7 +355,7 @@ export class Supervisor {
         w.readyAt = now;
         w.wasReady = true;
         gen.everReady = true;
-        log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ready in ${(ms ?? now - w.requestedAt).toFixed(1)} ms`);
+        log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ready in ${(now - w.requestedAt).toFixed(1)} ms${ms === undefined ? '' : ` (${ms.toFixed(1)} ms in the worker)`}`);
         return;
       case 'terminate':
         w.stopAt = now;
