@@ -11,7 +11,8 @@
 //       dataset is one shared copy (Pss_Shmem) and not private memory.
 //   (c) req/s of the hello app: prefork (2 workers, fork mode) beside node:cluster (2 workers), autocannon keep-alive,
 //       50 connections, a 2 s warm-up then 10 s, in the order prefork, cluster, cluster, prefork.
-//   (d) bench/load.js (the dataset loading benchmark), if present, as a child process with its output passed through.
+//   (d) bench/load.js (the dataset loading benchmark), if present, as a child process with its output passed through;
+//   (e) bench/reload.js (reload latency and errors under keep-alive load beside node:cluster), the same way.
 //
 // Options: --quick (shorter everything; passes --size-mb 200 to load.js), --json FILE (also write the results).
 // Every process started here is ended by pid when a section ends and again at exit, error or signal.
@@ -492,16 +493,16 @@ async function benchThroughput(results) {
 
 // ---- (d) bench/load.js ---------------------------------------------------------------------------------------------
 
-async function runLoadBench(results) {
-  section('(d) bench/load.js: dataset loading');
-  if (!fs.existsSync(LOAD_BENCH)) {
-    console.log('  bench/load.js is not present: skipped');
+/** Runs another bench script as a child, output passed through, bounded in time; records how it ended. */
+async function runChildBench(results, key, file, args, title) {
+  section(title);
+  if (!fs.existsSync(file)) {
+    console.log(`  ${path.relative(ROOT, file)} is not present: skipped`);
     return;
   }
-  const args = [LOAD_BENCH, ...(QUICK ? ['--size-mb', '200'] : [])];
-  console.log(`  $ node ${path.relative(ROOT, LOAD_BENCH)} ${args.slice(1).join(' ')}`);
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
-  track(child.pid ?? 0, 'load.js');
+  console.log(`  $ node ${path.relative(ROOT, file)} ${args.join(' ')}`);
+  const child = spawn(process.execPath, [file, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+  track(child.pid ?? 0, path.basename(file));
   const { code, signal, timedOut } = await new Promise(resolve => {
     const timer = setTimeout(() => resolve({ code: null, signal: null, timedOut: true }), CFG.loadTimeoutS * 1000);
     child.on('exit', (code, signal) => {
@@ -511,10 +512,15 @@ async function runLoadBench(results) {
   });
   await killTree([child.pid ?? 0]);
   const how = timedOut ? `did not finish within ${CFG.loadTimeoutS} s: killed` : signal ? `ended by ${signal}` : `exited with code ${code}`;
-  console.log(`  bench/load.js ${how}`);
-  results.load = { code, signal, timedOut };
+  console.log(`  ${path.relative(ROOT, file)} ${how}`);
+  results[key] = { code, signal, timedOut };
   if (timedOut || code !== 0) process.exitCode = 1;
 }
+
+const runLoadBench = results =>
+  runChildBench(results, 'load', LOAD_BENCH, QUICK ? ['--size-mb', '200'] : [], '(d) bench/load.js: dataset loading');
+const runReloadBench = results =>
+  runChildBench(results, 'reload', path.join(__dirname, 'reload.js'), QUICK ? ['--quick'] : [], '(e) bench/reload.js: generation swaps');
 
 // ---- main ---------------------------------------------------------------------------------------------------------
 
@@ -546,6 +552,7 @@ async function main() {
   await benchMemory(results);
   await benchThroughput(results);
   await runLoadBench(results);
+  await runReloadBench(results);
   console.log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(0)} s, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -5,7 +5,7 @@ import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeConfig } from '../protocol';
 import { sendEvent, WORKER_BOOT_ERROR } from '../protocol';
-import { native } from '../native';
+import { populate } from '../datasets/handle';
 import { registry } from '../registry';
 import type { AppShape } from './app';
 import { importApp, shapeOf } from './app';
@@ -18,7 +18,7 @@ import { appServers, listenOnFd, routeAppListen, whenAppListens } from './listen
 export async function runWorker(config: RuntimeConfig, slot: number, preloaded: AppShape | undefined, t0: number): Promise<void> {
   Object.assign(process.env, config.env);
   installStopSignals(config);
-  if (config.populate) for (const d of registry().datasets.values()) populate(d.buffer);
+  if (config.populate) for (const d of registry().datasets.values()) populate(d);
   const binds = [...config.binds];
   routeAppListen(() => binds.shift());
   let servers: net.Server[];
@@ -33,14 +33,6 @@ export async function runWorker(config: RuntimeConfig, slot: number, preloaded: 
   }
   stopServers = servers;
   sendEvent(config.eventsFd, { t: 'ready', pid: process.pid, slot, ms: performance.now() - t0 });
-}
-
-function populate(buffer: ArrayBuffer): void {
-  try {
-    native().populate(buffer);
-  } catch {
-    // MADV_POPULATE_READ needs Linux >= 5.14: without it pages fault in on first touch
-  }
 }
 
 /** Serves the app on every remaining inherited socket; resolves once all of them listen. */

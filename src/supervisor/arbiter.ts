@@ -303,6 +303,22 @@ export class Supervisor {
     }
   }
 
+  /**
+   * The worker in `slot` has `pid`: the first message naming it (the zygote's 'forked' or the worker's own) starts
+   * watching it. A pid no slot waits for any more is killed and reaped.
+   */
+  #adopt(gen: Generation, slot: number, pid: number): Worker | undefined {
+    const w = gen.workers.get(slot);
+    if (w && w.pid === pid) return w;
+    if (w && w.state === 'requested') {
+      this.#onForked(gen, w, pid);
+      return w;
+    }
+    signal(pid, 'SIGKILL');
+    native().watchPid(pid, () => {});
+    return undefined;
+  }
+
   #onForked(gen: Generation, w: Worker, pid: number): void {
     w.pid = pid;
     this.#apply(gen, w, 'forked');
@@ -320,23 +336,18 @@ export class Supervisor {
       case 'zygote-error':
         gen.lastError = ev.message;
         return this.#failGeneration(gen, `zygote failed: ${ev.message}`, EXIT.APP_BOOT.code);
-      case 'forked': {
-        const w = gen.workers.get(ev.slot);
-        if (w && w.state === 'requested') this.#onForked(gen, w, ev.pid);
-        else {
-          // a fork nobody waits for any more: end it and reap it
-          signal(ev.pid, 'SIGKILL');
-          native().watchPid(ev.pid, () => {});
-        }
+      case 'forked':
+        this.#adopt(gen, ev.slot, ev.pid);
         return;
-      }
       case 'ready': {
-        const w = gen.workers.get(ev.slot);
-        if (w && w.pid === ev.pid) this.#apply(gen, w, 'ready', ev.ms);
+        // a fast worker can say ready before the zygote's 'forked' line arrives: either one adopts it
+        const w = this.#adopt(gen, ev.slot, ev.pid);
+        if (w) this.#apply(gen, w, 'ready', ev.ms);
         return;
       }
       case 'boot-error':
         gen.lastError = ev.message;
+        this.#adopt(gen, ev.slot, ev.pid);
         return;
       case 'draining':
         return;
