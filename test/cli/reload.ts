@@ -98,6 +98,24 @@ t.test('a failed reload keeps the old generation serving; a later good one succe
   t.match(p.output(), /generation 1 keeps serving/);
 });
 
+t.test('a reload whose workers are not ready within --boot-timeout fails closed', async t => {
+  const dir = tempDir(t);
+  const data = path.join(dir, 'data.npy');
+  const app = path.join(dir, 'app.js');
+  fs.copyFileSync(path.join(APPS, 'gen.js'), app);
+  writeData(data, 3);
+  const p = await startPrefork(t, ['start', app, '--share', `d=${data}`, '--bind', '127.0.0.1:0', '--workers', '1', '--boot-timeout', '1']);
+  const probe = startProbe(p.port, 20);
+  fs.writeFileSync(app, '// exports nothing and never calls listen(): never ready\n');
+  const r = await reload(p);
+  t.equal(r.code, 75, 'the reload fails');
+  t.match(r.stderr, /not ready within 1 s/, 'and says why');
+  t.match(p.output(), /not ready within the boot timeout: SIGKILL/);
+  const served = await getJson<Gen>(p.port);
+  t.same([served.generation, served.value], [1, 3], 'generation 1 keeps serving');
+  t.same((await probe.stop()).failures, [], '0 failed requests');
+});
+
 t.test('a storm of 50 SIGHUPs coalesces and ends with the right files and one generation', async t => {
   const dir = tempDir(t);
   const data = path.join(dir, 'data.npy');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { APPS, FIXTURES, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
+import { APPS, FIXTURES, ROOT, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
 
 interface Probe {
   pid: number;
@@ -98,6 +98,28 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.ok(pids.has(replacement), 'the replacement serves');
   });
 
+  t.test(`${mode}: every exit path of a worker ends with the right code and the error logged`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
+    const cases = [
+      ['/throw', 1, /uncaught exception: Error: probe async throw/],
+      ['/reject', 1, /unhandled rejection: Error: probe unhandled rejection/],
+      ['/exit?code=7', 7, null],
+    ] as const;
+    for (const [url, code, logged] of cases) {
+      const from = p.output().length;
+      const { pid } = JSON.parse((await get(p.port, url)).body) as { pid: number };
+      await p.waitFor(new RegExp(`\\(pid ${pid}\\) died: exited with code ${code}\\b`), 10_000, from);
+      if (logged) t.match(p.output().slice(from), logged, `${url}: the error is logged`);
+      t.pass(`${url}: worker ${pid} exited with code ${code}`);
+      await p.waitFor(/worker 1\.1 \(pid \d+\) ready/, 15_000, from);
+    }
+  });
+
+  t.test(`${mode}: options come from PREFORK_* environment variables too`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base], { env: { PREFORK_WORKERS: '3' } });
+    t.match(p.output(), /generation 1 ready: 3 workers/);
+  });
+
   t.test(`${mode}: SIGINT drains like SIGTERM; SIGQUIT stops at once`, async t => {
     const a = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
     const slowA = get(a.port, '/slow?ms=600');
@@ -157,9 +179,9 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.match(p.output(), /halting/);
   });
 
-  for (const [app, kind] of [['fetch.mjs', 'fetch'], ['server.js', 'server'], ['self-listen.js', 'self-listen']] as const) {
+  for (const [app, kind] of [['listener.js', 'listener'], ['fetch.mjs', 'fetch'], ['server.js', 'server'], ['self-listen.js', 'self-listen']] as const) {
     t.test(`${mode}: app contract '${kind}'`, async t => {
-      const p = await startPrefork(t, ['start', path.join(APPS, app), ...base, '--workers', '2']);
+      const p = await startPrefork(t, ['start', path.join(ROOT, 'examples', 'contracts', app), ...base, '--workers', '2']);
       const r = await get(p.port, '/hello', kind === 'fetch' ? { method: 'POST', body: 'ping' } : {});
       t.equal(r.status, 200);
       const body = JSON.parse(r.body);
