@@ -16,6 +16,12 @@ import { appServers, listenOnFd, routeAppListen, whenAppListens } from './listen
 
 /** Boots the app in this worker and serves until told to stop. `preloaded` is the zygote's import, if any. */
 export async function runWorker(config: RuntimeConfig, slot: number, preloaded: AppShape | undefined, t0: number): Promise<void> {
+  bootFailed = (e: unknown): never => {
+    const err = e as Error;
+    writeStderr(`prefork worker ${process.pid}: app failed to boot: ${err?.stack ?? String(e)}\n`);
+    sendEvent(config.eventsFd, { t: 'boot-error', pid: process.pid, slot, message: err?.message ?? String(e) });
+    return exitNow(WORKER_BOOT_ERROR);
+  };
   Object.assign(process.env, config.env);
   installStopSignals(config);
   if (config.populate) for (const d of registry().datasets.values()) populate(d);
@@ -26,18 +32,24 @@ export async function runWorker(config: RuntimeConfig, slot: number, preloaded: 
     const shape = preloaded ?? shapeOf(await importApp(config.app));
     servers = await serve(shape, binds);
   } catch (e) {
-    const err = e as Error;
-    writeStderr(`prefork worker ${process.pid}: app failed to boot: ${err?.stack ?? String(e)}\n`);
-    sendEvent(config.eventsFd, { t: 'boot-error', pid: process.pid, slot, message: err?.message ?? String(e) });
-    return exitNow(WORKER_BOOT_ERROR);
+    return bootFailed(e);
   }
   stopServers = servers;
   sendEvent(config.eventsFd, { t: 'ready', pid: process.pid, slot, ms: performance.now() - t0 });
 }
 
+/** Reports a boot failure to the supervisor and exits with WORKER_BOOT_ERROR. */
+let bootFailed: (e: unknown) => never = e => {
+  throw e;
+};
+
 /** Serves the app on every remaining inherited socket; resolves once all of them listen. */
 async function serve(shape: AppShape, binds: { fd: number }[]): Promise<net.Server[]> {
   if (shape.kind === 'self-listen') {
+    const neverListens = () => {
+      throw new Error('the app exported no request listener, fetch handler or http.Server, and did not call listen()');
+    };
+    process.once('beforeExit', () => void Promise.resolve().then(neverListens).catch(e => bootFailed(e)));
     const first = await whenAppListens();
     const servers = [...appServers()];
     // extra --bind sockets forward to the app's own server

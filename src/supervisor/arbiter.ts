@@ -397,9 +397,7 @@ export class Supervisor {
       `worker ${gen.id}.${w.slot} (pid ${w.pid}) ${bootFailed ? 'failed to boot' : 'died'}: exited with ${how}`,
     );
     if (bootFailed || code === WORKER_BOOT_ERROR) gen.bootFailures++;
-    if (!gen.everReady && gen.bootFailures >= Math.max(3, this.#cfg.workers)) {
-      return this.#failGeneration(gen, `the app failed to boot ${gen.bootFailures} times${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
-    }
+    if (this.#bootFailedTooOften(gen)) return;
     // replace it, backing off while workers keep dying
     const now = performance.now();
     this.#recentExits = this.#recentExits.filter(t => now - t < 60_000);
@@ -409,6 +407,13 @@ export class Supervisor {
       this.#respawnAt = Math.max(this.#respawnAt, now + delay);
       log.warn(`${this.#recentExits.length} worker exits in the last minute: next worker starts in ${delay} ms`);
     }
+  }
+
+  /** A generation that never served and keeps failing to boot is given up (and the supervisor halts if it is alone). */
+  #bootFailedTooOften(gen: Generation): boolean {
+    if (gen.everReady || gen.bootFailures < Math.max(3, this.#cfg.workers)) return false;
+    this.#failGeneration(gen, `the app failed to boot ${gen.bootFailures} times${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
+    return true;
   }
 
   #onZygoteExit(gen: Generation, code: number, signal: number): void {
@@ -447,6 +452,7 @@ export class Supervisor {
           gen.lastError = `worker not ready within ${this.#cfg.bootTimeoutMs / 1000} s`;
           gen.bootFailures++;
           this.#apply(gen, w, 'boot-timeout');
+          if (this.#bootFailedTooOften(gen)) break;
         } else if (w.state === 'stopping' && w.stopAt > 0 && now - w.stopAt > this.#cfg.gracefulTimeoutMs) {
           w.stopAt = now; // re-kill later if SIGKILL is somehow not enough
           this.#apply(gen, w, 'kill-timeout');

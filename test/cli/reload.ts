@@ -106,7 +106,7 @@ t.test('a reload whose workers are not ready within --boot-timeout fails closed'
   writeData(data, 3);
   const p = await startPrefork(t, ['start', app, '--share', `d=${data}`, '--bind', '127.0.0.1:0', '--workers', '1', '--boot-timeout', '1']);
   const probe = startProbe(p.port, 20);
-  fs.writeFileSync(app, '// exports nothing and never calls listen(): never ready\n');
+  fs.writeFileSync(app, '// never ready: keeps running but exports nothing and never calls listen()\nsetInterval(() => {}, 1000);\n');
   const r = await reload(p);
   t.equal(r.code, 75, 'the reload fails');
   t.match(r.stderr, /not ready within 1 s/, 'and says why');

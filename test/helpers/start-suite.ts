@@ -194,6 +194,12 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     });
   }
 
+  t.test(`${mode}: an app that exports nothing and never listens is a boot error that says so`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'nothing.js'), ...base, '--workers', '1'], { ready: null });
+    t.equal((await p.exited).code, 3);
+    t.match(p.output(), /exported no request listener, fetch handler or http\.Server, and did not call listen\(\)/);
+  });
+
   t.test(`${mode}: a missing app file is a clear error`, async t => {
     const p = await startPrefork(t, ['start', path.join(os.tmpdir(), 'no-such-app.js'), ...base], { ready: null });
     const { code } = await p.exited;
