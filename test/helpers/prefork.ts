@@ -63,7 +63,9 @@ export async function startPrefork(
   );
   const childPids = () => [...out.matchAll(/\(pid (\d+)\)/g)].map(m => Number(m[1]));
   t.teardown(async () => {
-    for (const pid of [proc.pid ?? 0, ...childPids()]) {
+    // only live descendants: pids in the log may have been reused by now (pid_max is 32768 here)
+    const root = proc.pid ?? 0;
+    for (const pid of [...descendants(root), root]) {
       try {
         if (pid > 0) process.kill(pid, 'SIGKILL');
       } catch {
@@ -100,6 +102,30 @@ export async function startPrefork(
     await waitFor(opts.ready ?? /generation 1 ready/, opts.timeoutMs);
   }
   return running;
+}
+
+/** Every live process below `root` in the process tree (children first found by /proc/PID/stat's ppid). */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
+    } catch {
+      // gone
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const c of children.get(pid) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
 }
 
 /** The environment for a prefork under test: without tap's NODE_OPTIONS loaders (prefork is compiled JS). */
