@@ -35,6 +35,10 @@ async function preload(config: RuntimeConfig): Promise<AppShape> {
   void process.stderr;
   const before = activeResources();
   const shape = shapeOf(await importApp(config.app));
+  // requests the import finished with (a file handle's close) complete within a few loop turns: let them
+  for (let i = 0; i < 20 && extraResources(before, activeResources()).some(r => /Req/.test(r)); i++) {
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
   const extra = extraResources(before, activeResources());
   if (extra.length > 0) {
     throw new Error(
@@ -79,8 +83,14 @@ function commandLoop(config: RuntimeConfig): number {
   }
 }
 
+/** Threads of this process right now. */
+function threadCount(): number {
+  return fs.readdirSync('/proc/self/task').length;
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
+  const threadsAtStart = threadCount();
   const config = JSON.parse(process.env[RUNTIME_ENV] ?? '') as RuntimeConfig;
   delete process.env[RUNTIME_ENV];
   const shim = native();
@@ -103,6 +113,17 @@ async function main(): Promise<void> {
       sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message: err?.message ?? String(e) });
       process.exit(3);
     }
+  }
+  const threads = threadCount();
+  if (threads > threadsAtStart) {
+    // a thread that holds a lock at fork time leaves that lock held forever in the child (DESIGN.md section 2)
+    const message =
+      `the zygote runs ${threads - threadsAtStart} more thread(s) than when it started (worker_threads, or the libuv ` +
+      'thread pool used while importing the app with --preload); forking it could deadlock the workers. Start ' +
+      'threads and async I/O when serving starts, or run without --preload (or with --worker-mode exec)';
+    fs.writeSync(2, `prefork zygote ${process.pid}: ${message}\n`);
+    sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message });
+    process.exit(3);
   }
   sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0 });
   const slot = commandLoop(config);

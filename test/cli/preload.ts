@@ -2,7 +2,7 @@
 // at import is refused instead of forked.
 import * as path from 'node:path';
 import t from 'tap';
-import { APPS, getJson, startPrefork } from '../helpers/prefork';
+import { APPS, get, getJson, startPrefork } from '../helpers/prefork';
 
 interface Probe {
   pid: number;
@@ -45,4 +45,16 @@ t.test('--preload refuses an app that starts a timer at import', async t => {
   t.equal(code, 3, 'exit code 3');
   t.match(p.output(), /--preload: importing the app left active handles in the zygote \(Timeout\)/);
   t.notMatch(p.output(), /worker 1\.\d started/, 'no worker was forked');
+});
+
+t.test('--preload refuses an app that leaves threads in the zygote (the thread pool used at import)', async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'threads-at-import.mjs'), ...base, '--preload'], { ready: null });
+  t.equal((await p.exited).code, 3, 'exit code 3');
+  t.match(p.output(), /the zygote runs \d+ more thread\(s\) than when it started/);
+  t.notMatch(p.output(), /worker 1\.\d started/, 'no worker was forked');
+});
+
+t.test('the same app without --preload imports in each worker and serves', async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'threads-at-import.mjs'), ...base]);
+  t.equal((await get(p.port, '/')).body, 'ok');
 });
