@@ -227,7 +227,9 @@ let serial = 0;
 
 /** `prefork start …` on 127.0.0.1:0; resolves when generation 1 is ready, with the port and the workers' pids. */
 async function startPrefork(extra, timeoutMs = 30_000) {
-  const p = new Proc(`prefork#${++serial}`, [BIN, 'start', ...extra, '--bind', '127.0.0.1:0']);
+  const control = path.join(os.tmpdir(), `prefork-bench-${process.pid}-${serial + 1}.sock`);
+  const p = new Proc(`prefork#${++serial}`, [BIN, 'start', ...extra, '--bind', '127.0.0.1:0', '--control', control]);
+  p.child.on('exit', () => fs.rmSync(control, { force: true })); // SIGKILL leaves the socket file behind
   try {
     p.port = Number((await p.waitLine(/listening on 127\.0\.0\.1:(\d+)/, { timeoutMs })).m[1]);
     const ready = await p.waitLine(/generation 1 ready: \d+ workers \(pids ([\d, ]+)\)/, { timeoutMs });
