@@ -245,6 +245,24 @@ static napi_value pipe_js(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* reapOrphans(knownPids[]) -> number reaped */
+static napi_value reap_orphans_js(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (!pf_args(env, info, 1, a)) return NULL;
+  uint32_t n = 0;
+  napi_get_array_length(env, a[0], &n);
+  int known[1024];
+  if (n > 1024) n = 1024;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int32_t pid = 0;
+    napi_get_element(env, a[0], i, &v);
+    napi_get_value_int32(env, v, &pid);
+    known[i] = pid;
+  }
+  return pf_int(env, pf_reap_orphans(known, (int)n));
+}
+
 void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "fork", fork_js);
   pf_export(env, exports, "doubleFork", double_fork_js);
@@ -260,4 +278,5 @@ void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "listenTcp", listen_tcp_js);
   pf_export(env, exports, "listenUnix", listen_unix_js);
   pf_export(env, exports, "pipe", pipe_js);
+  pf_export(env, exports, "reapOrphans", reap_orphans_js);
 }

@@ -3,6 +3,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,15 +105,26 @@ pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const i
     return -1;
   }
   pid_t parent = getpid();
+  /* no signal handler of this process may run in the child before exec (libuv's would write to our signal pipe) */
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
   pid_t pid = fork();
   if (pid < 0) {
     *err = errno;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
     close(p[0]);
     close(p[1]);
     return -1;
   }
   if (pid == 0) {
     int e = 0;
+    /* keep the error pipe out of the range the fd table is placed in */
+    int errfd = fcntl(p[1], F_DUPFD_CLOEXEC, nfds + 3);
+    if (errfd >= 0) {
+      close(p[1]);
+      p[1] = errfd;
+    }
     /* move every source above the targets first, so a dup2 never clobbers a source not yet placed */
     int high[256];
     if (nfds > 256) nfds = 256;
@@ -132,10 +144,10 @@ pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const i
       if (prctl(PR_SET_PDEATHSIG, pdeathsig) != 0) { e = errno; goto fail; }
       if (getppid() != parent) _exit(128 + pdeathsig);
     }
+    for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
     execve(file, argv, envp);
     e = errno;
   fail: {
@@ -144,6 +156,7 @@ pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const i
       _exit(127);
     }
   }
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
   close(p[1]);
   int e = 0;
   ssize_t r;
@@ -180,6 +193,23 @@ int pf_reap(pid_t pid, int *code, int *sig) {
   *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   *sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   return 1;
+}
+
+/* As a subreaper, collects zombies nobody watches (an app's orphaned grandchildren). It peeks with WNOWAIT and stops
+ * at the first zombie in `known` (its pidfd watcher collects it with its status). Returns how many it reaped. */
+int pf_reap_orphans(const int *known, int n) {
+  int reaped = 0;
+  for (;;) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) break;
+    for (int i = 0; i < n; i++) {
+      if (known[i] == info.si_pid) return reaped;
+    }
+    if (waitpid(info.si_pid, NULL, WNOHANG) <= 0) break;
+    reaped++;
+  }
+  return reaped;
 }
 
 int pf_pipe(int fds[2]) {

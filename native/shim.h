@@ -27,6 +27,7 @@ int pf_set_pdeathsig(int sig);
 int pf_pidfd_open(pid_t pid);
 int pf_reap(pid_t pid, int *code, int *sig);
 int pf_pipe(int fds[2]);
+int pf_reap_orphans(const int *known, int n);
 void pf_exit(int code);
 
 /* sock.c: listening sockets that no event loop owns */

@@ -26,6 +26,7 @@ export interface Binding {
   listenTcp(host: string, port: number, backlog: number): [fd: number, port: number];
   listenUnix(path: string, backlog: number): number;
   pipe(): [readFd: number, writeFd: number];
+  reapOrphans(knownPids: number[]): number;
 }
 
 /** Seal bits from <linux/fcntl.h>. */

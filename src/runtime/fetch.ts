@@ -39,8 +39,23 @@ async function respond(app: FetchApp, req: http.IncomingMessage, res: http.Serve
     res.end();
     return;
   }
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    if (!res.write(chunk)) await new Promise(resolve => res.once('drain', resolve));
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) break;
+      if (!res.write(value)) {
+        // a client that goes away never drains: stop waiting when the response closes
+        await new Promise(resolve => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      }
+    }
+  } finally {
+    if (res.destroyed) void reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
   res.end();
 }

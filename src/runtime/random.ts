@@ -5,6 +5,9 @@ import crypto = require('node:crypto');
 
 type Crypto = typeof crypto;
 const originals = { randomUUID: crypto.randomUUID, randomInt: crypto.randomInt };
+/** Web Crypto's randomUUID (globalThis.crypto) draws from the same per-process cache as node:crypto's. */
+const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+const webRandomUUID = webCrypto?.randomUUID;
 
 /** In the zygote: randomUUID and randomInt that never touch Node's per-process caches. */
 export function useCacheFreeCrypto(): void {
@@ -16,6 +19,7 @@ export function useCacheFreeCrypto(): void {
     const h = b.toString('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` as `${string}-${string}-${string}-${string}-${string}`;
   };
+  if (webCrypto) webCrypto.randomUUID = c.randomUUID;
   c.randomInt = ((min: number, max?: number | ((e: Error | null, n: number) => void), cb?: (e: Error | null, n: number) => void) => {
     let lo = 0;
     let hi = min;
@@ -44,6 +48,7 @@ export function reseedAfterFork(): void {
   const c = crypto as { -readonly [K in keyof Crypto]: Crypto[K] };
   c.randomUUID = originals.randomUUID;
   c.randomInt = originals.randomInt;
+  if (webCrypto && webRandomUUID) webCrypto.randomUUID = webRandomUUID;
   Math.random = seededRandom(crypto.randomBytes(16));
 }
 

@@ -136,7 +136,15 @@ export class Supervisor {
 
   #tick(): void {
     this.#tickScheduled = false;
-    for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) this.#handle(ev);
+    for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) {
+      try {
+        this.#handle(ev);
+      } catch (e) {
+        // one event that went wrong (a spawn or pidfd that failed) must not take the supervisor down
+        log.error(`internal error handling ${ev.type}: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }
+    this.#reapOrphans();
     this.#checkDeadlines();
     this.#restoreWorkerCount();
     this.#advance();
@@ -293,6 +301,7 @@ export class Supervisor {
   }
 
   #request(gen: Generation, w: Worker): void {
+    if (gen.state !== 'booting' && gen.state !== 'active') return;
     w.requestedAt = performance.now();
     try {
       const pid = gen.requestWorker(w.slot);
@@ -360,7 +369,12 @@ export class Supervisor {
     const now = performance.now();
     switch (action) {
       case 'watch':
-        native().watchPid(w.pid, (code, signal) => this.#enqueue({ type: 'exit', gen, worker: w, code, signal }));
+        try {
+          native().watchPid(w.pid, (code, signal) => this.#enqueue({ type: 'exit', gen, worker: w, code, signal }));
+        } catch {
+          // already gone and collected: its status is lost, but its slot must be refilled
+          this.#enqueue({ type: 'exit', gen, worker: w, code: -1, signal: 0 });
+        }
         return;
       case 'mark-ready':
         w.readyAt = now;
@@ -411,14 +425,22 @@ export class Supervisor {
 
   /** A generation that never served and keeps failing to boot is given up (and the supervisor halts if it is alone). */
   #bootFailedTooOften(gen: Generation): boolean {
-    if (gen.everReady || gen.bootFailures < Math.max(3, this.#cfg.workers)) return false;
+    // a generation that serves keeps replacing workers (with backoff); one still booting gives up
+    if ((gen === this.#active && gen.everReady) || gen.bootFailures < Math.max(3, this.#cfg.workers)) return false;
     this.#failGeneration(gen, `the app failed to boot ${gen.bootFailures} times${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
     return true;
   }
 
   #onZygoteExit(gen: Generation, code: number, signal: number): void {
+    gen.zygoteReady = false;
     if (gen.state === 'gone' || gen.state === 'draining' || gen.state === 'failed' || this.#stopping) return;
     const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (gen === this.#active) {
+      // its workers still serve; only new forks are impossible: a fresh generation takes over
+      log.error(`generation ${gen.id}: zygote exited unexpectedly with ${how}; its workers keep serving while a new generation starts`);
+      this.reload();
+      return;
+    }
     log.error(`generation ${gen.id}: zygote exited unexpectedly with ${how}`);
     this.#failGeneration(gen, `zygote exited with ${how}${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
   }
@@ -443,6 +465,16 @@ export class Supervisor {
   }
 
   // ---- health ---------------------------------------------------------------------------------------------------
+
+  /** As the subreaper, collect zombies that are not ours to watch (children an app's worker left behind). */
+  #reapOrphans(): void {
+    const known: number[] = [];
+    for (const g of this.#generations) {
+      if (g.zygotePid !== undefined) known.push(g.zygotePid);
+      for (const w of g.workers.values()) if (w.pid > 0) known.push(w.pid);
+    }
+    native().reapOrphans(known);
+  }
 
   #checkDeadlines(): void {
     const now = performance.now();
@@ -521,7 +553,7 @@ export class Supervisor {
     log.info(how === 'graceful' ? 'stopping: draining workers' : 'stopping now');
     for (const gen of this.#generations) {
       if (gen.state !== 'failed') gen.state = 'draining';
-      gen.stopZygote(how === 'quick');
+      gen.stopZygote(how === 'quick' || !gen.zygoteReady);
       for (const w of gen.liveWorkers()) this.#apply(gen, w, how === 'graceful' ? 'stop' : 'quit');
     }
     this.#next = undefined;

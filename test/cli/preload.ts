@@ -8,6 +8,7 @@ interface Probe {
   pid: number;
   importedIn: number;
   uuid: string;
+  webUuid: string;
   random: number;
   uuidAtImport: string | null;
 }
@@ -18,7 +19,7 @@ async function collect(port: number, n: number): Promise<Map<number, Probe>> {
   const seen = new Map<number, Probe>();
   for (let i = 0; i < 200 && seen.size < n; i++) {
     const r = await getJson<Probe>(port);
-    seen.set(r.pid, r);
+    if (!seen.has(r.pid)) seen.set(r.pid, r); // each worker's first draw
   }
   return seen;
 }
@@ -31,6 +32,7 @@ t.test('with --preload the app is imported once, in the zygote', async t => {
   for (const r of seen.values()) t.equal(r.importedIn, zygote, `worker ${r.pid} runs the zygote's import`);
   t.equal(new Set([...seen.values()].map(r => r.uuidAtImport)).size, 1, 'the import ran once');
   t.equal(new Set([...seen.values()].map(r => r.uuid)).size, 3, 'randomUUID differs per worker even though the app called it at import');
+  t.equal(new Set([...seen.values()].map(r => r.webUuid)).size, 3, 'globalThis.crypto.randomUUID differs per worker too');
   t.equal(new Set([...seen.values()].map(r => r.random)).size, 3, 'Math.random differs per worker');
 });
 

@@ -65,6 +65,8 @@ export function startProbe(port: number, everyMs = 20): { stop(): Promise<ProbeR
 
 export interface LoadResult {
   requests: number;
+  /** Requests written but never answered: a keep-alive connection closed under them (autocannon reconnects silently). */
+  lost: number;
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -74,5 +76,12 @@ export interface LoadResult {
 /** Keep-alive load with `connections` connections for `seconds`. */
 export async function keepAliveLoad(port: number, connections: number, seconds: number): Promise<LoadResult> {
   const r = await autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: seconds, timeout: 10 });
-  return { requests: r.requests.total, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets ?? 0 };
+  return {
+    requests: r.requests.total,
+    lost: r.requests.sent - r.requests.total,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    resets: r.resets ?? 0,
+  };
 }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
+import { startProbe } from './load';
 import { APPS, FIXTURES, ROOT, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
 
 interface Probe {
@@ -45,7 +46,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     for (let i = 0; i < 200 && seen.size < 4; i++) {
       const r = await getJson<Probe>(p.port);
       t.equal(r.pid, r.realPid, 'process.pid is the real pid');
-      seen.set(r.pid, r);
+      if (!seen.has(r.pid)) seen.set(r.pid, r); // each worker's first draw: identical sequences would collide here
     }
     t.equal(seen.size, 4, 'all four workers answered');
     const randoms = new Set([...seen.values()].map(r => r.random));
@@ -110,9 +111,43 @@ export function startSuite(mode: 'fork' | 'exec'): void {
       const { pid } = JSON.parse((await get(p.port, url)).body) as { pid: number };
       await p.waitFor(new RegExp(`\\(pid ${pid}\\) died: exited with code ${code}\\b`), 10_000, from);
       if (logged) t.match(p.output().slice(from), logged, `${url}: the error is logged`);
+      t.match(p.output().slice(from), new RegExp(`probe exit listener ran in ${pid} with code ${code}`), `${url}: the app's exit listener ran`);
       t.pass(`${url}: worker ${pid} exited with code ${code}`);
       await p.waitFor(/worker 1\.1 \(pid \d+\) ready/, 15_000, from);
     }
+  });
+
+  if (mode === 'fork') {
+    t.test('fork: a killed zygote does not stop the service: its workers serve until a new generation takes over', async t => {
+      const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2']);
+      const zygote = Number(/zygote started \(pid (\d+)\)/.exec(p.output())?.[1]);
+      const probe = startProbe(p.port, 20);
+      process.kill(zygote, 'SIGKILL');
+      await p.waitFor(/generation 2 ready/, 20_000);
+      await p.waitFor(/generation 1 drained and released/, 20_000);
+      const seen = await probe.stop();
+      t.same(seen.failures, [], 'no request failed');
+      t.ok(seen.generations.has(2), 'generation 2 serves');
+      t.equal(p.proc.exitCode, null, 'the supervisor is still running');
+    });
+  }
+
+  t.test(`${mode}: the supervisor reaps orphans an app leaves behind (no zombies)`, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
+    for (let i = 0; i < 5; i++) await get(p.port, '/orphan');
+    const zombies = () =>
+      fs.readdirSync('/proc').filter(d => {
+        if (!/^\d+$/.test(d)) return false;
+        try {
+          const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+          const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          return state === 'Z' && Number(ppid) === p.pid;
+        } catch {
+          return false;
+        }
+      });
+    await new Promise(r => setTimeout(r, 500)); // the sleeps end and become the supervisor's zombies
+    t.ok(await until(() => zombies().length === 0, 3000), `no zombie left under the supervisor (${zombies().join(', ')})`);
   });
 
   t.test(`${mode}: options come from PREFORK_* environment variables too`, async t => {
