@@ -1,6 +1,6 @@
 // Reload benchmark (issue: zero-downtime generation swaps). In one run:
 //  1. reload latency: SIGHUP → new generation ready → old generation gone, with a small and a 1.5 GB dataset;
-//  2. errors seen by a keep-alive load (autocannon, 20 connections) during 10 reloads, prefork beside node:cluster's
+//  2. errors seen by a keep-alive load (20 connections, bench/keepalive-client.js) during 10 reloads, prefork beside node:cluster's
 //     usual rolling restart (fork new workers, then disconnect the old ones).
 // Usage: npm run build && node bench/reload.js [--quick]
 'use strict';
@@ -8,7 +8,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const autocannon = require('autocannon');
+const { keepAliveLoad } = require('./keepalive-client.js');
 const { ensureFile } = require('./load.js');
 
 const ROOT = path.join(__dirname, '..');
@@ -104,19 +104,21 @@ async function latency(label, dataFile, n) {
     `   signal→old gone: median ${g.median.toFixed(0)} ms (min ${g.min.toFixed(0)}, max ${g.max.toFixed(0)})   [${n} reloads]`);
 }
 
-/** autocannon keep-alive load for `seconds`, with `reload()` called `n` times, 1.2 s apart, from the 2nd second. */
+/** Keep-alive load (20 connections, a client that honours Connection: close) with `reload()` called `n` times. */
 async function errorsUnderLoad(label, port, n, reload) {
-  const load = autocannon({ url: `http://127.0.0.1:${port}/`, connections: 20, duration: 2 + n * 1.2 + 2, timeout: 10 });
+  const load = keepAliveLoad(port, 20, 2 + n * 1.2 + 2);
   await sleep(2000);
   for (let i = 0; i < n; i++) {
     await reload(i);
     await sleep(1200);
   }
   const r = await load;
-  const errors = r.errors + r.timeouts + r.non2xx + (r.resets ?? 0);
-  console.log(`  ${label.padEnd(13)} ${String(r.requests.total).padStart(8)} requests  errors ${r.errors}  timeouts ${r.timeouts}  non-2xx ${r.non2xx}  resets ${r.resets ?? 0}` +
-    `  → ${(errors / n).toFixed(1)} failed per reload`);
-  return errors;
+  const kinds = {};
+  for (const f of r.failures) kinds[f] = (kinds[f] ?? 0) + 1;
+  const detail = Object.entries(kinds).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none';
+  console.log(`  ${label.padEnd(13)} ${String(r.requests).padStart(8)} requests  failed ${String(r.failures.length).padStart(4)}` +
+    `  (${(r.failures.length / n).toFixed(1)} per reload; ${detail})`);
+  return r.failures.length;
 }
 
 async function main() {
@@ -127,7 +129,7 @@ async function main() {
   if (!quick) await latency('1.5 GB', ensureFile(6_000_000), reloads);
 
   const n = quick ? 4 : 10;
-  console.log(`\nerrors seen by a keep-alive load (autocannon, 20 connections) during ${n} reloads:`);
+  console.log(`\nfailed requests of a keep-alive load (20 connections, a client that honours Connection: close) during ${n} reloads:`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-bench-'));
   try {
     const p = await startPrefork(small, path.join(dir, 'ctl.sock'));

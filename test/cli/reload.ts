@@ -53,11 +53,8 @@ t.test('5 reloads under keep-alive load and a fresh-connection probe: nothing dr
     await sleep(1200);
   }
   const [l, pr] = [await load, await probe.stop()];
-  t.ok(l.requests > 1000, `the keep-alive load ran (${l.requests} requests)`);
-  t.equal(l.errors, 0, 'keep-alive load: 0 connection errors');
-  t.equal(l.timeouts, 0, 'keep-alive load: 0 timeouts');
-  t.equal(l.non2xx, 0, 'keep-alive load: 0 non-2xx');
-  t.ok(l.lost <= 20, `keep-alive load: no request lost to a closed connection (${l.lost} unanswered, at most the 20 in flight when the load stopped)`);
+  t.ok(l.requests > 1000, `the keep-alive load ran (${l.requests} requests on 20 connections)`);
+  t.same(l.failures.slice(0, 10), [], `keep-alive load: 0 failed requests (${l.failures.length} failed)`);
   t.ok(pr.requests > 200, `the probe ran (${pr.requests} fresh connections)`);
   t.same(pr.failures, [], 'probe: no failed request');
   t.equal(Math.max(...pr.generations), 6, 'clients saw generation 6');

@@ -1,7 +1,6 @@
 // Traffic for reload tests: a keep-alive load (autocannon) and a probe that opens a fresh connection every 20 ms,
 // both on 127.0.0.1 and bounded in time, recording every failure and the generations they saw.
 import * as http from 'node:http';
-import autocannon from 'autocannon';
 
 export interface ProbeResult {
   requests: number;
@@ -65,23 +64,15 @@ export function startProbe(port: number, everyMs = 20): { stop(): Promise<ProbeR
 
 export interface LoadResult {
   requests: number;
-  /** Requests written but never answered: a keep-alive connection closed under them (autocannon reconnects silently). */
-  lost: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  resets: number;
+  /** Every request without a 2xx answer, with its reason (ECONNRESET, socket hang up, status 503, …). */
+  failures: string[];
 }
 
-/** Keep-alive load with `connections` connections for `seconds`. */
-export async function keepAliveLoad(port: number, connections: number, seconds: number): Promise<LoadResult> {
-  const r = await autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: seconds, timeout: 10 });
-  return {
-    requests: r.requests.total,
-    lost: r.requests.sent - r.requests.total,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    non2xx: r.non2xx,
-    resets: r.resets ?? 0,
-  };
+/**
+ * Keep-alive load with `connections` connections for `seconds`, from a client that honours `Connection: close`
+ * (bench/keepalive-client.js, shared with the benchmarks).
+ */
+export function keepAliveLoad(port: number, connections: number, seconds: number): Promise<LoadResult> {
+  const client = require('../../bench/keepalive-client.js') as { keepAliveLoad: (p: number, c: number, s: number) => Promise<LoadResult> };
+  return client.keepAliveLoad(port, connections, seconds);
 }
