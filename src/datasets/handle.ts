@@ -1,4 +1,5 @@
 // What a worker holds for one dataset: one read-only mapping of its memfd and zero-copy typed-array views over it.
+import * as fs from 'node:fs';
 import { PreforkError } from '../errors';
 import { native, nativeError } from '../native';
 import type { AnyTypedArray, DType, TypedArrayFor } from './dtypes';
@@ -95,6 +96,10 @@ function elementSize(e: ArrayEntry): number {
 /** Maps a dataset memfd read-only and wraps it. */
 export function attachDataset(fd: number): DatasetHandle {
   const header = readHeader(fd);
+  const size = fs.fstatSync(fd).size;
+  if (size < header.size) {
+    throw new PreforkError('PREFORK_DATASET_BAD_HEADER', `fd ${fd}: dataset '${header.name}' says ${header.size} bytes but its memfd has ${size}`);
+  }
   let buffer: ArrayBuffer;
   try {
     buffer = native().map(fd, header.size, false);

@@ -169,7 +169,7 @@ export class Generation {
     return this.#zygotePid;
   }
 
-  /** Ends the zygote: closing its command pipe makes it exit; `kill` also signals it. */
+  /** Ends the zygote: closing its command pipe makes it exit; `kill` SIGKILLs it and every process it forked. */
   stopZygote(kill = false): void {
     if (this.#cmdFd >= 0) {
       fs.closeSync(this.#cmdFd);
@@ -177,7 +177,9 @@ export class Generation {
     }
     if (kill && this.#zygotePid !== undefined) {
       try {
-        process.kill(this.#zygotePid, 'SIGKILL');
+        // the zygote leads its own session and process group, which its forks share: this also ends a worker it
+        // forked but had not reported yet
+        process.kill(-this.#zygotePid, 'SIGKILL');
       } catch {
         // already gone
       }
