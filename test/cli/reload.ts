@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { filledF64Npy } from '../helpers/build';
-import { keepAliveLoad, startProbe } from '../helpers/load';
+import { keepAliveLoad, startProbe, wrk } from '../helpers/load';
 import { APPS, descendants, get, packageTempDir, getJson, isAlive, memfdHolders, runCli, sleep, startPrefork, until, type Running } from '../helpers/prefork';
 
 interface Gen {
@@ -41,6 +41,7 @@ t.test('5 reloads under keep-alive load and a fresh-connection probe: nothing dr
   const p = await startPrefork(t, ['start', path.join(APPS, 'gen.js'), '--share', `d=${data}`, '--bind', '127.0.0.1:0', '--workers', '2']);
   const probe = startProbe(p.port, 20);
   const load = keepAliveLoad(p.port, 20, 14);
+  const wrkLoad = wrk(p.port, 20, 14);
   await sleep(1000);
   for (let i = 2; i <= 6; i++) {
     writeData(data, i);
@@ -55,6 +56,10 @@ t.test('5 reloads under keep-alive load and a fresh-connection probe: nothing dr
   const [l, pr] = [await load, await probe.stop()];
   t.ok(l.requests > 1000, `the keep-alive load ran (${l.requests} requests on 20 connections)`);
   t.same(l.failures.slice(0, 10), [], `keep-alive load: 0 failed requests (${l.failures.length} failed)`);
+  const w = await wrkLoad;
+  t.ok(w.requests > 1000, `wrk ran (${w.requests} requests on 20 connections)`);
+  t.equal(w.socketErrors, 0, `wrk: 0 socket errors (connect, read, write, timeout)\n${w.raw}`);
+  t.equal(w.non2xx, 0, 'wrk: 0 non-2xx responses');
   t.ok(pr.requests > 200, `the probe ran (${pr.requests} fresh connections)`);
   t.same(pr.failures, [], 'probe: no failed request');
   t.equal(Math.max(...pr.generations), 6, 'clients saw generation 6');

@@ -1,5 +1,6 @@
 // Traffic for reload tests: a keep-alive load (autocannon) and a probe that opens a fresh connection every 20 ms,
 // both on 127.0.0.1 and bounded in time, recording every failure and the generations they saw.
+import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 
 export interface ProbeResult {
@@ -75,4 +76,35 @@ export interface LoadResult {
 export function keepAliveLoad(port: number, connections: number, seconds: number): Promise<LoadResult> {
   const client = require('../../bench/keepalive-client.js') as { keepAliveLoad: (p: number, c: number, s: number) => Promise<LoadResult> };
   return client.keepAliveLoad(port, connections, seconds);
+}
+
+export interface WrkResult {
+  requests: number;
+  /** connect + read + write + timeout socket errors, and non-2xx responses, as wrk reports them. */
+  socketErrors: number;
+  non2xx: number;
+  raw: string;
+}
+
+/** Runs wrk (installed by .ci/run; the tool DESIGN.md's drain measurements used) for `seconds` on 127.0.0.1:port. */
+export function wrk(port: number, connections: number, seconds: number): Promise<WrkResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', `http://127.0.0.1:${port}/`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', d => (out += d));
+    proc.stderr.on('data', d => (out += d));
+    proc.on('error', reject);
+    proc.on('exit', code => {
+      if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${out}`));
+      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      resolve({
+        requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
+        socketErrors: sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+        non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+        raw: out,
+      });
+    });
+  });
 }
