@@ -63,6 +63,20 @@ int pf_arg_str(napi_env env, napi_value v, char *buf, size_t cap) {
   return 1;
 }
 
+uint32_t pf_arg_int_array(napi_env env, napi_value arr, int *out, uint32_t cap, int missing) {
+  uint32_t n = 0;
+  napi_get_array_length(env, arr, &n);
+  if (n > cap) n = cap;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int32_t x = missing;
+    napi_get_element(env, arr, i, &v);
+    if (napi_get_value_int32(env, v, &x) != napi_ok) x = missing;
+    out[i] = x;
+  }
+  return n;
+}
+
 napi_value pf_int(napi_env env, int64_t v) {
   napi_value r;
   napi_create_int64(env, v, &r);

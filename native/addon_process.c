@@ -70,17 +70,8 @@ static napi_value spawn_js(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, a[5], &new_session);
   char **argv = string_array(env, a[1]);
   char **envp = string_array(env, a[2]);
-  uint32_t nfds = 0;
-  napi_get_array_length(env, a[3], &nfds);
   int fds[256];
-  if (nfds > 256) nfds = 256;
-  for (uint32_t i = 0; i < nfds; i++) {
-    napi_value v;
-    int32_t fd = -1;
-    napi_get_element(env, a[3], i, &v);
-    napi_get_value_int32(env, v, &fd);
-    fds[i] = fd;
-  }
+  uint32_t nfds = pf_arg_int_array(env, a[3], fds, 256, -1);
   napi_value result = NULL;
   if (argv == NULL || envp == NULL) {
     result = pf_throw_errno(env, "spawn", EINVAL);
@@ -249,17 +240,8 @@ static napi_value pipe_js(napi_env env, napi_callback_info info) {
 static napi_value reap_orphans_js(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (!pf_args(env, info, 1, a)) return NULL;
-  uint32_t n = 0;
-  napi_get_array_length(env, a[0], &n);
   int known[1024];
-  if (n > 1024) n = 1024;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value v;
-    int32_t pid = 0;
-    napi_get_element(env, a[0], i, &v);
-    napi_get_value_int32(env, v, &pid);
-    known[i] = pid;
-  }
+  uint32_t n = pf_arg_int_array(env, a[0], known, 1024, 0);
   return pf_int(env, pf_reap_orphans(known, (int)n));
 }
 
