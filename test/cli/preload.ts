@@ -2,7 +2,7 @@
 // at import is refused instead of forked.
 import * as path from 'node:path';
 import t from 'tap';
-import { APPS, get, getJson, startPrefork } from '../helpers/prefork';
+import { APPS, firstReplyPerWorker, get, startPrefork } from '../helpers/prefork';
 
 interface Probe {
   pid: number;
@@ -15,14 +15,7 @@ interface Probe {
 
 const base = ['--bind', '127.0.0.1:0', '--workers', '3'];
 
-async function collect(port: number, n: number): Promise<Map<number, Probe>> {
-  const seen = new Map<number, Probe>();
-  for (let i = 0; i < 200 && seen.size < n; i++) {
-    const r = await getJson<Probe>(port);
-    if (!seen.has(r.pid)) seen.set(r.pid, r); // each worker's first draw
-  }
-  return seen;
-}
+const collect = (port: number, n: number) => firstReplyPerWorker<Probe>(port, n);
 
 t.test('with --preload the app is imported once, in the zygote', async t => {
   const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--preload'], { env: { PROBE_UUID_AT_IMPORT: '1' } });

@@ -245,3 +245,16 @@ export function packageTempDir(t: Teardown, prefix: string): string {
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/**
+ * The first reply of each of `n` workers: requests go out 8 at a time on fresh connections (a worker the scheduler
+ * keeps busy still gets some accepts), up to 1,000 requests.
+ */
+export async function firstReplyPerWorker<T extends { pid: number }>(port: number, n: number, urlPath = '/'): Promise<Map<number, T>> {
+  const seen = new Map<number, T>();
+  for (let sent = 0; sent < 1000 && seen.size < n; sent += 8) {
+    const batch = await Promise.all(Array.from({ length: 8 }, () => getJson<T>(port, urlPath)));
+    for (const r of batch) if (!seen.has(r.pid)) seen.set(r.pid, r); // first draw: identical sequences would collide
+  }
+  return seen;
+}

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { startProbe } from './load';
-import { APPS, FIXTURES, ROOT, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
+import { APPS, FIXTURES, ROOT, firstReplyPerWorker, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
 
 interface Probe {
   pid: number;
@@ -27,10 +27,9 @@ export function startSuite(mode: 'fork' | 'exec'): void {
       '--share', `${name}=${path.join(FIXTURES, 'f64_vector.npy')}`, '--env', 'PROBE_ENV=hello']);
     const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8'));
     const expected = manifest.files['f64_vector.npy'].arrays[''].sum as number;
-    const pids = new Set<number>();
-    for (let i = 0; i < 40 && pids.size < 2; i++) {
-      const r = await getJson<Probe>(p.port, `/?dataset=${name}`);
-      pids.add(r.pid);
+    const replies = await firstReplyPerWorker<Probe>(p.port, 2, `/?dataset=${name}`);
+    const pids = new Set(replies.keys());
+    for (const r of replies.values()) {
       t.ok(Math.abs((r.sum ?? NaN) - expected) <= 1e-9 * Math.abs(expected), `worker ${r.pid} sums the dataset to ${expected}`);
       t.same(r.datasets, [name]);
       t.equal(r.generation, 1);
@@ -42,12 +41,8 @@ export function startSuite(mode: 'fork' | 'exec'): void {
 
   t.test(`${mode}: identity and randomness differ across 4 workers`, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '4']);
-    const seen = new Map<number, Probe>();
-    for (let i = 0; i < 200 && seen.size < 4; i++) {
-      const r = await getJson<Probe>(p.port);
-      t.equal(r.pid, r.realPid, 'process.pid is the real pid');
-      if (!seen.has(r.pid)) seen.set(r.pid, r); // each worker's first draw: identical sequences would collide here
-    }
+    const seen = await firstReplyPerWorker<Probe>(p.port, 4);
+    for (const r of seen.values()) t.equal(r.pid, r.realPid, `process.pid is the real pid (${r.pid})`);
     t.equal(seen.size, 4, 'all four workers answered');
     const randoms = new Set([...seen.values()].map(r => r.random));
     const uuids = new Set([...seen.values()].map(r => r.uuid));
@@ -94,9 +89,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.not(replacement, first.pid);
     await p.waitFor(new RegExp(`pid ${replacement}\\) ready`), 10_000, from);
     t.match(p.output().slice(from), new RegExp(`pid ${first.pid}\\) died: exited with signal 9`));
-    const pids = new Set<number>();
-    for (let i = 0; i < 60 && !pids.has(replacement); i++) pids.add((await getJson<Probe>(p.port)).pid);
-    t.ok(pids.has(replacement), 'the replacement serves');
+    t.ok((await firstReplyPerWorker<Probe>(p.port, 2)).has(replacement), 'the replacement serves');
   });
 
   t.test(`${mode}: every exit path of a worker ends with the right code and the error logged`, async t => {
