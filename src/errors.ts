@@ -19,8 +19,6 @@ export const ERROR_CODES = {
   PREFORK_NATIVE: 'a system call in the native shim failed',
   PREFORK_UNSUPPORTED_RUNTIME: 'the runtime refuses something prefork needs',
   PREFORK_APP_MISSING: 'the app file or directory does not exist',
-  PREFORK_APP_BOOT: 'the app failed while booting',
-  PREFORK_BOOT_TIMEOUT: 'a worker was not ready within --boot-timeout',
   PREFORK_NOT_RUNNING: 'no supervisor answers for this pidfile or control socket',
 } as const;
 

@@ -31,8 +31,7 @@ export type RuntimeEvent =
   | { t: 'zygote-error'; pid: number; message: string }
   | { t: 'forked'; pid: number; slot: number }
   | { t: 'ready'; pid: number; slot: number; ms: number }
-  | { t: 'boot-error'; pid: number; slot: number; message: string }
-  | { t: 'draining'; pid: number };
+  | { t: 'boot-error'; pid: number; slot: number; message: string };
 
 /** Exit code of a worker whose app failed to import or start (gunicorn's WORKER_BOOT_ERROR). */
 export const WORKER_BOOT_ERROR = 3;

@@ -5,8 +5,6 @@ import type { DatasetHandle } from './datasets/handle';
 export interface Registry {
   generation: number;
   datasets: Map<string, DatasetHandle>;
-  /** Set by the worker runtime; undefined in a process prefork did not start. */
-  role: 'worker' | 'zygote' | 'supervisor' | undefined;
 }
 
 const KEY = Symbol.for('prefork.registry.v1');
@@ -14,6 +12,6 @@ const KEY = Symbol.for('prefork.registry.v1');
 /** The one registry of this process, created on first use. */
 export function registry(): Registry {
   const g = globalThis as { [KEY]?: Registry };
-  g[KEY] ??= { generation: 0, datasets: new Map(), role: undefined };
+  g[KEY] ??= { generation: 0, datasets: new Map() };
   return g[KEY];
 }

@@ -25,9 +25,6 @@ export function exitCodeFor(code: PreforkErrorCode): number {
     case 'PREFORK_BAD_SPEC':
     case 'PREFORK_BAD_OPTION':
       return EXIT.USAGE.code;
-    case 'PREFORK_APP_BOOT':
-    case 'PREFORK_BOOT_TIMEOUT':
-      return EXIT.APP_BOOT.code;
     case 'PREFORK_NOT_RUNNING':
       return EXIT.UNAVAILABLE.code;
     case 'PREFORK_NATIVE':

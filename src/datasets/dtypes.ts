@@ -15,8 +15,6 @@ export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
   bool: 1,
 };
 
-export const DTYPES = Object.keys(DTYPE_SIZE) as DType[];
-
 export function isDType(s: string): s is DType {
   return Object.prototype.hasOwnProperty.call(DTYPE_SIZE, s);
 }

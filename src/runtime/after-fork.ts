@@ -2,7 +2,6 @@
 // holds nothing a child must undo except its command pipe on fd 0.
 import * as fs from 'node:fs';
 import { native } from '../native';
-import { registry } from '../registry';
 import { installExitPaths } from './exit';
 import { reseedAfterFork } from './random';
 
@@ -28,5 +27,4 @@ export function afterFork(supervisorPid: number): void {
   fs.closeSync(0);
   const devnull = fs.openSync('/dev/null', 'r');
   if (devnull !== 0) fs.closeSync(devnull);
-  registry().role = 'worker';
 }

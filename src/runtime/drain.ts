@@ -62,11 +62,6 @@ function checkEmpty(): void {
   }
 }
 
-/** True once a drain has begun. */
-export function isDraining(): boolean {
-  return draining;
-}
-
 /**
  * Stops accepting on `servers` and resolves once every tracked connection has closed. In-flight requests finish;
  * their responses (and the next one on each connection) carry `Connection: close`.

@@ -15,7 +15,6 @@ delete process.env[RUNTIME_ENV];
 delete process.env[SLOT_ENV];
 installExitPaths();
 const reg = registry();
-reg.role = 'worker';
 reg.generation = config.generation;
 for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
 void runWorker(config, slot, undefined, t0);

@@ -87,7 +87,6 @@ function installStopSignals(config: RuntimeConfig): void {
   const graceful = () => {
     if (stopping) return;
     stopping = true;
-    sendEvent(config.eventsFd, { t: 'draining', pid: process.pid });
     drain(stopServers.length ? stopServers : appServers(), config.idleGraceMs).then(() => process.exit(0));
   };
   process.on('SIGTERM', graceful);

@@ -97,7 +97,6 @@ async function main(): Promise<void> {
   shim.setPdeathsig(9);
   if (shim.getppid() !== config.supervisorPid) process.exit(70);
   const reg = registry();
-  reg.role = 'zygote';
   reg.generation = config.generation;
   for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
   useCacheFreeCrypto();

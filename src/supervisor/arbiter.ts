@@ -358,8 +358,6 @@ export class Supervisor {
         gen.lastError = ev.message;
         this.#adopt(gen, ev.slot, ev.pid);
         return;
-      case 'draining':
-        return;
     }
   }
 

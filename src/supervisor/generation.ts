@@ -43,7 +43,7 @@ export function forkSafeNodeOptions(value: string | undefined): { kept: string; 
   return { kept: kept.join(' '), dropped };
 }
 
-export type GenerationState = 'loading' | 'booting' | 'active' | 'draining' | 'failed' | 'gone';
+export type GenerationState = 'booting' | 'active' | 'draining' | 'failed' | 'gone';
 
 export interface GenerationOptions {
   id: number;
