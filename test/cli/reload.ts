@@ -2,7 +2,7 @@
 // keep-alive load, failing closed, coalescing, leaks over many reloads, and the graceful-timeout kill.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { filledF64Npy } from '../helpers/build';
 import { keepAliveLoad, startProbe, wrk } from '../helpers/load';
 import { APPS, descendants, get, packageTempDir, getJson, isAlive, memfdHolders, runCli, sleep, startPrefork, until, type Running } from '../helpers/prefork';
@@ -19,7 +19,18 @@ function writeData(file: string, value: number, n = 1000): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
-const tempDir = (t: Tap.Test) => packageTempDir(t, 'reload');
+const tempDir = (t: Test) => packageTempDir(t, 'reload');
+
+/** Serves a copy of gen.js (so the test can break it) with a data.npy of `value`, both in a package temp dir. */
+async function startWithOwnApp(t: Test, value: number, extra: string[]): Promise<{ data: string; app: string; p: Running }> {
+  const dir = tempDir(t);
+  const data = path.join(dir, 'data.npy');
+  const app = path.join(dir, 'app.js');
+  fs.copyFileSync(path.join(APPS, 'gen.js'), app);
+  writeData(data, value);
+  const p = await startPrefork(t, ['start', app, '--share', `d=${data}`, '--bind', '127.0.0.1:0', ...extra]);
+  return { data, app, p };
+}
 
 /** Waits until only the serving generation is left (the old one drained and released). */
 async function quiesce(p: Running): Promise<boolean> {
@@ -67,12 +78,7 @@ t.test('5 reloads under keep-alive load and a fresh-connection probe: nothing dr
 });
 
 t.test('a failed reload keeps the old generation serving; a later good one succeeds', async t => {
-  const dir = tempDir(t);
-  const data = path.join(dir, 'data.npy');
-  const app = path.join(dir, 'app.js');
-  fs.copyFileSync(path.join(APPS, 'gen.js'), app);
-  writeData(data, 7);
-  const p = await startPrefork(t, ['start', app, '--share', `d=${data}`, '--bind', '127.0.0.1:0', '--workers', '2']);
+  const { data, app, p } = await startWithOwnApp(t, 7, ['--workers', '2']);
   const probe = startProbe(p.port, 10);
 
   const good = fs.readFileSync(data);
@@ -101,12 +107,7 @@ t.test('a failed reload keeps the old generation serving; a later good one succe
 });
 
 t.test('a reload whose workers are not ready within --boot-timeout fails closed', async t => {
-  const dir = tempDir(t);
-  const data = path.join(dir, 'data.npy');
-  const app = path.join(dir, 'app.js');
-  fs.copyFileSync(path.join(APPS, 'gen.js'), app);
-  writeData(data, 3);
-  const p = await startPrefork(t, ['start', app, '--share', `d=${data}`, '--bind', '127.0.0.1:0', '--workers', '1', '--boot-timeout', '1']);
+  const { app, p } = await startWithOwnApp(t, 3, ['--workers', '1', '--boot-timeout', '1']);
   const probe = startProbe(p.port, 20);
   fs.writeFileSync(app, '// never ready: keeps running but exports nothing and never calls listen()\nsetInterval(() => {}, 1000);\n');
   const r = await reload(p);

@@ -1,7 +1,7 @@
 // --watch / --watch-app through the real CLI: atomic renames, in-place writes, deletion, app code changes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { filledF64Npy } from '../helpers/build';
 import { APPS, getJson, packageTempDir, sleep, startPrefork, until } from '../helpers/prefork';
 
@@ -11,7 +11,7 @@ interface Gen {
 }
 
 const npyBytes = filledF64Npy;
-const tempDir = (t: Tap.Test) => packageTempDir(t, 'watch');
+const tempDir = (t: Test) => packageTempDir(t, 'watch');
 
 const served = (port: number) => getJson<Gen>(port);
 const servesValue = (port: number, v: number) => until(async () => (await served(port)).value === v, 15_000, 100);

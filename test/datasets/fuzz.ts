@@ -149,8 +149,16 @@ function runCase(name: string, bytes: Buffer, spec: { dtype?: DType }): string {
   return 'ok';
 }
 
+/** Every fixture file, sorted, so both campaigns draw their seeded cases in the same order. */
+const fixtureFiles = () => fs.readdirSync(FIXTURES).filter(f => f !== 'manifest.json').sort();
+
+/** A fixture's bytes and the spec it loads with (the raw fixture is f64). */
+function fixtureCase(name: string): { original: Buffer; spec: { dtype?: DType } } {
+  return { original: fixture(name), spec: name.endsWith('.bin') ? { dtype: 'f64' } : {} };
+}
+
 t.test(`fuzzing every fixture: ${TOTAL_CASES} cases end in a plan inside the file or a PreforkError`, async t => {
-  const files = fs.readdirSync(FIXTURES).filter(f => f !== 'manifest.json').sort();
+  const files = fixtureFiles();
   t.ok(files.length >= 20, 'fixtures found');
   const perFile = Math.ceil(TOTAL_CASES / files.length);
   const r = rng(SEED);
@@ -159,8 +167,7 @@ t.test(`fuzzing every fixture: ${TOTAL_CASES} cases end in a plan inside the fil
   const started = process.hrtime.bigint();
   let cases = 0;
   for (const name of files) {
-    const original = fixture(name);
-    const spec: { dtype?: DType } = name.endsWith('.bin') ? { dtype: 'f64' } : {};
+    const { original, spec } = fixtureCase(name);
     t.equal(runCase(name, original, spec), 'ok', `${name} plans unmutated`);
     for (let i = 0; i < perFile; i++) {
       const { kind, bytes } = mutateOnce(original, r);
@@ -246,7 +253,7 @@ async function runLoadCase(file: string, bytes: Buffer, spec: { dtype?: DType })
 t.test(`full load of ${LOAD_CASES} mutated cases: exact bytes or a PreforkError, no hang, nothing left open`, async t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-fuzz-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const files = fs.readdirSync(FIXTURES).filter(f => f !== 'manifest.json').sort();
+  const files = fixtureFiles();
   // Deflated archives get a larger share: a corrupt deflate stream past the npy header is only found while copying.
   const weight = (name: string) => (name.includes('deflated') ? 6 : 1);
   const totalWeight = files.reduce((n, f) => n + weight(f), 0);
@@ -257,8 +264,7 @@ t.test(`full load of ${LOAD_CASES} mutated cases: exact bytes or a PreforkError,
   const started = process.hrtime.bigint();
   let cases = 0;
   for (const name of files) {
-    const original = fixture(name);
-    const spec: { dtype?: DType } = name.endsWith('.bin') ? { dtype: 'f64' } : {};
+    const { original, spec } = fixtureCase(name);
     // The fixture's own name keeps its extension (which picks the planner) and a valid dataset name.
     const file = path.join(dir, name);
     fs.writeFileSync(file, original);
