@@ -10,12 +10,6 @@ import { EXIT } from '../../src/cli/exit-codes';
 import { fixture, manifest, numpyDescr } from '../helpers/build';
 import { BIN, cleanEnv, FIXTURES, ROOT } from '../helpers/prefork';
 
-/**
- * The fixture generator wrote zero_d's shape as [1] in the file while the manifest says [] (numpy's 0-d shape); prefork
- * reports what the file says. Both have one element and the same bytes.
- */
-const FILE_SHAPE_DIFFERS: Record<string, number[]> = { 'scalar_and_empty.safetensors/zero_d': [1] };
-
 interface Result {
   code: number | null;
   stdout: string;
@@ -68,7 +62,7 @@ t.test('--json over every fixture at once matches the manifest', async t => {
       const want = m.arrays[a.key] as (typeof m.arrays)[string] & { sum?: number | null };
       if (want === undefined) continue;
       t.equal(a.dtype, numpyDescr(want.dtype).dtype, `${at}: dtype ${want.dtype}`);
-      t.same(a.shape, FILE_SHAPE_DIFFERS[at] ?? want.shape, `${at}: shape`);
+      t.same(a.shape, want.shape, `${at}: shape`);
       t.equal(a.shape.reduce((p, d) => p * d, 1), want.count, `${at}: element count`);
       t.equal(a.sha256, want.sha256_le_c, `${at}: sha256`);
       const sum = want.sum ?? 0;
@@ -88,9 +82,8 @@ t.test('text mode prints a line per file and per array', async t => {
     const n = Object.keys(m.arrays).length;
     t.ok(lines.includes(`${FIXTURES}/${name}: dataset '${path.parse(name).name}', ${m.format}, ${n} array${n === 1 ? '' : 's'}`), `${name}: file line`);
     for (const [key, a] of Object.entries(m.arrays)) {
-      const shape = FILE_SHAPE_DIFFERS[`${name}/${key}`] ?? a.shape;
       const line = lines.find(l => l.includes(`sha256 ${a.sha256_le_c}`) && l.startsWith(`  ${key === '' ? '(array)' : key}  `));
-      t.ok(line?.includes(`  ${numpyDescr(a.dtype).dtype}  [${shape.join(', ')}]  `), `${name}/${key}: array line with dtype and shape`);
+      t.ok(line?.includes(`  ${numpyDescr(a.dtype).dtype}  [${a.shape.join(', ')}]  `), `${name}/${key}: array line with dtype and shape`);
     }
     for (const [k, v] of Object.entries(m.metadata ?? {})) t.ok(lines.includes(`  metadata ${k} = ${v}`), `${name}: metadata ${k}`);
   }
@@ -142,4 +135,10 @@ t.test("inspect data.bin: a raw file without a dtype is bytes (u8) named 'data'"
     { file: 'data.bin', name: 'data', format: 'raw', arrays: [['', 'u8', [bytes.length], bytes.length, manifest()['raw_f64.bin']?.arrays['']?.sha256_le_c]] },
   );
   t.equal(f?.arrays[0]?.sum, bytes.reduce((s, b) => s + b, 0), 'the sum of the bytes');
+});
+
+t.test('a 0-d safetensors tensor comes out as shape [] with one element', async t => {
+  const r = await prefork(['inspect', `${FIXTURES}/scalar_and_empty.safetensors`]);
+  t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr})`);
+  t.match(r.stdout, /^ {2}zero_d {2}f32 {2}\[\] {2}4 bytes {2}sum 1\.5 /m, 'zero_d f32 [] with its 4 bytes');
 });

@@ -6,12 +6,6 @@ import { fixture, FIXTURES, manifest, numpyDescr, referenceBytes, safetensors, s
 
 const plan = (bytes: Uint8Array, name = 'm.safetensors') => planSafetensors(memorySource(name, bytes));
 
-/**
- * The fixture generator wrote zero_d's shape as [1] in the file while the manifest says [] (numpy's 0-d shape); the
- * planner reports what the file says. Both have one element and the same bytes.
- */
-const FILE_SHAPE_DIFFERS: Record<string, number[]> = { 'scalar_and_empty.safetensors/zero_d': [1] };
-
 t.test('every .safetensors fixture plans to the manifest arrays, sorted by name, with its metadata', async t => {
   const files = Object.entries(manifest()).filter(([, f]) => f.format === 'safetensors');
   t.equal(files.length, 3);
@@ -26,7 +20,7 @@ t.test('every .safetensors fixture plans to the manifest arrays, sorted by name,
       const want = m.arrays[a.key];
       if (want === undefined) throw new Error(`${name}: unexpected ${a.key}`);
       t.equal(a.dtype, numpyDescr(want.dtype).dtype, `${name}/${a.key}: dtype`);
-      t.same(a.shape, FILE_SHAPE_DIFFERS[`${name}/${a.key}`] ?? want.shape, `${name}/${a.key}: shape`);
+      t.same(a.shape, want.shape, `${name}/${a.key}: shape`);
       t.equal(a.byteLength, want.count * DTYPE_SIZE[a.dtype], `${name}/${a.key}: byteLength`);
       t.same([a.swap, a.fortran, a.source.kind], [false, false, 'range']);
       t.equal(sha256(referenceBytes(fixture(name), a)), want.sha256_le_c, `${name}/${a.key}: bytes match the manifest`);

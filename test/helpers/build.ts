@@ -8,8 +8,8 @@ import * as zlib from 'node:zlib';
 import { isPreforkError, type PreforkErrorCode } from '../../src/errors';
 import type { ArrayPlan } from '../../src/datasets/plan';
 
-/** Where numpy wrote the format fixtures. */
-export const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'formats');
+/** The format fixtures numpy wrote (scripts/make-fixtures.py), committed with their manifest.json. */
+export const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'formats');
 
 /** One array of a fixture, as manifest.json describes it. */
 export interface ManifestArray {

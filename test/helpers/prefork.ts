@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+export { FIXTURES } from './build';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'prefork');
-export const FIXTURES = path.join(ROOT, '..', 'shared', 'fixtures', 'formats');
 export const APPS = path.join(ROOT, 'test', 'fixtures', 'apps');
 
 interface Teardown {
