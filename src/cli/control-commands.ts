@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { PreforkError } from '../errors';
 import { defaultControlPath, sendControl, type ControlRequest } from '../supervisor/control';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../exit-codes';
 
 export interface ControlArgs {
   control: string | undefined;

@@ -2,7 +2,7 @@
 // exit code.
 import yargs from 'yargs';
 import { isPreforkError } from '../errors';
-import { EXIT, exitCodeFor } from './exit-codes';
+import { EXIT, exitCodeFor } from '../exit-codes';
 import { formatInspection, inspectOne } from './inspect';
 import { COMMANDS } from './options';
 import { start, type StartArgs } from './start';

@@ -23,7 +23,7 @@ import { isPreforkError } from '../errors';
 import { native } from '../native';
 import type { RuntimeEvent } from '../protocol';
 import { WORKER_BOOT_ERROR } from '../protocol';
-import { EXIT, exitCodeFor } from '../cli/exit-codes';
+import { EXIT, exitCodeFor } from '../exit-codes';
 import { Generation } from './generation';
 import type { Listener } from './listeners';
 import { closeListener } from './listeners';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { COMMANDS } from '../../src/cli/options';
-import { EXIT } from '../../src/cli/exit-codes';
+import { EXIT } from '../../src/exit-codes';
 import { SIGNALS } from '../../src/supervisor/signals';
 import { ROOT, runCli } from '../helpers/prefork';
 

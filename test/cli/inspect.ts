@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InspectedFile } from '../../src/cli/inspect';
-import { EXIT } from '../../src/cli/exit-codes';
+import { EXIT } from '../../src/exit-codes';
 import { fixture, manifest, numpyDescr } from '../helpers/build';
 import { BIN, cleanEnv, FIXTURES, ROOT } from '../helpers/prefork';
 

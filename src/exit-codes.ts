@@ -1,6 +1,6 @@
 // Exit codes are a protocol (gunicorn, sysexits, tini): each is documented in man/prefork.1 and the README, and a
 // test checks the three agree.
-import type { PreforkErrorCode } from '../errors';
+import type { PreforkErrorCode } from './errors';
 
 export const EXIT = {
   OK: { code: 0, meaning: 'success; after a stop, every worker exited' },
