@@ -32,6 +32,8 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void;
   /** Override the kernel-derived huge-page decision (tests). */
   huge?: boolean;
+  /** Abandons the load between chunks (the memfd is closed at once, so the memory is freed). */
+  signal?: AbortSignal;
 }
 
 /** A dataset in a sealed memfd, owned by the process that loaded it until close(). */
@@ -67,6 +69,7 @@ export async function loadDataset(spec: ShareSpec, options: LoadOptions = {}): P
     const progress = (n: number) => {
       done += n;
       options.onProgress?.(done, total);
+      options.signal?.throwIfAborted();
     };
     for (const [i, a] of plan.arrays.entries()) {
       const entry = header.arrays[i];

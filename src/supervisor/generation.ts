@@ -1,12 +1,14 @@
-// One generation's resources (DESIGN.md section 4): its sealed datasets, its event pipe, its zygote (fork mode),
+// One generation's resources (docs/ARCHITECTURE.md, "Generations"): its sealed datasets, its event pipe, its zygote (fork mode),
 // and how to start a worker in it. Decisions about when to do any of this live in the arbiter.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
 import { parseEvent, RUNTIME_ENV, SLOT_ENV } from '../protocol';
+import type { GenerationState } from './generation-state';
 import type { Listener } from './listeners';
 import * as log from './log';
 import type { Worker } from './worker-state';
@@ -43,10 +45,8 @@ export function forkSafeNodeOptions(value: string | undefined): { kept: string; 
   return { kept: kept.join(' '), dropped };
 }
 
-export type GenerationState = 'booting' | 'active' | 'draining' | 'failed' | 'gone';
-
+/** What every generation of one supervisor shares. */
 export interface GenerationOptions {
-  id: number;
   app: string;
   mode: 'fork' | 'exec';
   preload: boolean;
@@ -54,60 +54,78 @@ export interface GenerationOptions {
   populate: boolean;
   idleGraceMs: number;
   listeners: Listener[];
-  datasets: SharedDataset[];
+}
+
+/** Where a generation's zygote and workers report to the arbiter. */
+export interface GenerationSinks {
   onEvent: (ev: RuntimeEvent) => void;
   onZygoteExit: (code: number, signal: number) => void;
 }
 
+/** The exit signal of the shim's children when the supervisor dies (PR_SET_PDEATHSIG). */
+const PDEATHSIG = os.constants.signals.SIGKILL;
+
 export class Generation {
   readonly id: number;
-  state: GenerationState = 'booting';
+  /** Written only by the arbiter's dispatch, from generation-state.ts's table. */
+  state: GenerationState = 'queued';
   readonly workers = new Map<number, Worker>();
-  readonly datasets: SharedDataset[];
+  datasets: SharedDataset[] = [];
+  /** Workers that failed to boot (exited before ready, or timed out); enough of them fail a booting generation. */
   bootFailures = 0;
-  everReady = false;
   lastError = '';
-  zygoteReady = false;
+  /** performance.now() when its zygote (or, in exec mode, its first worker) was started: the zygote's boot deadline. */
+  startedAt = 0;
   readonly #opts: GenerationOptions;
-  readonly #config: RuntimeConfig;
-  readonly #events: net.Socket;
-  #eventsWrite: number;
+  #config: RuntimeConfig | undefined;
+  #events: net.Socket | undefined;
+  #eventsWrite = -1;
   #zygotePid: number | undefined;
   #cmdFd = -1;
+  #sinks: GenerationSinks | undefined;
+  /** Abandons the dataset load when the supervisor stops while this generation is loading. */
+  readonly abort = new AbortController();
 
-  constructor(opts: GenerationOptions) {
-    this.id = opts.id;
+  constructor(id: number, opts: GenerationOptions) {
+    this.id = id;
     this.#opts = opts;
-    this.datasets = opts.datasets;
+  }
+
+  /** Opens the event pipe the zygote and workers report on, with the datasets it loaded. */
+  open(sinks: GenerationSinks): void {
+    const opts = this.#opts;
+    const datasets = this.datasets;
+    this.#sinks = sinks;
     const fds = this.#childFds();
     this.#config = {
-      generation: opts.id,
+      generation: this.id,
       app: opts.app,
       preload: opts.preload,
       mode: opts.mode,
       supervisorPid: process.pid,
       eventsFd: EVENTS_FD,
       binds: opts.listeners.map((l, i) => ({ fd: fds.bindBase + i, label: l.label })),
-      datasets: opts.datasets.map((d, i) => ({ name: d.name, fd: fds.datasetBase + i })),
+      datasets: datasets.map((d, i) => ({ name: d.name, fd: fds.datasetBase + i })),
       populate: opts.populate,
       env: opts.env,
       idleGraceMs: opts.idleGraceMs,
     };
     const [r, w] = native().pipe();
     this.#eventsWrite = w;
-    this.#events = new net.Socket({ fd: r, readable: true, writable: false });
+    const events = new net.Socket({ fd: r, readable: true, writable: false });
+    this.#events = events;
     let buffered = '';
-    this.#events.setEncoding('utf8');
-    this.#events.on('data', (chunk: string) => {
+    events.setEncoding('utf8');
+    events.on('data', (chunk: string) => {
       buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const ev = parseEvent(buffered.slice(0, nl));
         buffered = buffered.slice(nl + 1);
-        if (ev) opts.onEvent(ev);
+        if (ev) sinks.onEvent(ev);
       }
     });
-    this.#events.on('error', () => {});
+    events.on('error', () => {});
   }
 
   #childFds() {
@@ -116,10 +134,11 @@ export class Generation {
 
   /** Source fds in child order: index i ends up as fd i in the child. */
   #fdTable(): number[] {
-    return [-1, 1, 2, this.#eventsWrite, ...this.#opts.listeners.map(l => l.fd), ...this.#opts.datasets.map(d => d.fd)];
+    return [-1, 1, 2, this.#eventsWrite, ...this.#opts.listeners.map(l => l.fd), ...this.datasets.map(d => d.fd)];
   }
 
   #env(extra: Record<string, string>): NodeJS.ProcessEnv {
+    if (this.#config === undefined) throw new Error(`generation ${this.id} is not open`);
     return { ...process.env, [RUNTIME_ENV]: JSON.stringify(this.#config), ...extra };
   }
 
@@ -140,7 +159,7 @@ export class Generation {
     fds[0] = cmdRead;
     let pid: number;
     try {
-      pid = native().spawn(process.execPath, [process.execPath, '--single-threaded', path.join(RUNTIME_DIR, 'zygote.js')], envList(env), fds, 9, true);
+      pid = native().spawn(process.execPath, [process.execPath, '--single-threaded', path.join(RUNTIME_DIR, 'zygote.js')], envList(env), fds, PDEATHSIG, true);
     } finally {
       fs.closeSync(cmdRead);
     }
@@ -148,7 +167,7 @@ export class Generation {
     this.#zygotePid = pid;
     native().watchPid(pid, (code, signal) => {
       this.#zygotePid = undefined;
-      this.#opts.onZygoteExit(code, signal);
+      this.#sinks?.onZygoteExit(code, signal);
     });
     return pid;
   }
@@ -162,7 +181,7 @@ export class Generation {
     }
     const env = envList(this.#env({ [SLOT_ENV]: String(slot) }));
     const script = path.join(RUNTIME_DIR, 'exec-worker.js');
-    return native().spawn(process.execPath, [process.execPath, script], env, this.#fdTable(), 9, true);
+    return native().spawn(process.execPath, [process.execPath, script], env, this.#fdTable(), PDEATHSIG, true);
   }
 
   get zygotePid(): number | undefined {
@@ -197,10 +216,15 @@ export class Generation {
       fs.closeSync(this.#eventsWrite);
       this.#eventsWrite = -1;
     }
-    this.#events.destroy();
+    this.#events?.destroy();
     for (const d of this.datasets) d.close();
-    this.datasets.length = 0;
-    this.state = 'gone';
+    this.datasets = [];
+  }
+
+  /** Its zygote's and workers' pids (the ones the supervisor watches and reaps itself). */
+  pids(): number[] {
+    const workers = [...this.workers.values()].map(w => w.pid).filter(p => p > 0);
+    return this.#zygotePid === undefined ? workers : [this.#zygotePid, ...workers];
   }
 
   liveWorkers(): Worker[] {

@@ -1,24 +1,20 @@
-// Who waits for which swap: a `prefork reload` is answered when the swap that covers it ends. Requests that arrive
-// during a swap are covered by the one more swap that follows it (coalescing).
+// Who waits for which swap: a `prefork reload` is answered when the generation it asked for serves or fails. A
+// reload that arrives during a swap joins the one queued generation that follows it (coalescing).
 import type { ControlReply } from './control';
 
 export type ReloadWaiter = (reply: ControlReply) => void;
 
 export class ReloadWaiters {
-  #queued: ReloadWaiter[] = [];
   readonly #byGeneration = new Map<number, ReloadWaiter[]>();
 
-  /** Waits for the next swap that starts. */
-  queue(w: ReloadWaiter): void {
-    this.#queued.push(w);
+  /** `w` waits for generation `id` to serve or fail. */
+  add(id: number, w: ReloadWaiter): void {
+    const list = this.#byGeneration.get(id);
+    if (list) list.push(w);
+    else this.#byGeneration.set(id, [w]);
   }
 
-  /** The swap to generation `id` starts: it covers everyone queued so far. */
-  assign(id: number): void {
-    this.#byGeneration.set(id, this.#queued.splice(0));
-  }
-
-  /** The swap to generation `id` ended. */
+  /** Generation `id` serves or failed. */
   settle(id: number, reply: ControlReply): void {
     for (const w of this.#byGeneration.get(id) ?? []) w(reply);
     this.#byGeneration.delete(id);
@@ -27,6 +23,5 @@ export class ReloadWaiters {
   /** The supervisor is stopping: no swap will end. */
   settleAll(reply: ControlReply): void {
     for (const id of [...this.#byGeneration.keys()]) this.settle(id, reply);
-    for (const w of this.#queued.splice(0)) w(reply);
   }
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { COMMANDS } from '../../src/cli/options';
 import { EXIT } from '../../src/exit-codes';
+import { haveTools, needs } from '../helpers/tools';
 import { SIGNALS } from '../../src/supervisor/signals';
 import { ROOT, runCli } from '../helpers/prefork';
 
@@ -53,8 +54,9 @@ t.test('every handled signal is documented in the README and the man page', asyn
   t.equal((sigSection.match(/^\.B SIG/gm) ?? []).length, Object.keys(SIGNALS).length, 'the man page documents no other signal');
 });
 
-t.test('the man page passes mandoc -T lint at warning level', async t => {
+t.test('the man page passes mandoc -T lint at warning level', needs('mandoc'), async t => {
+  if (!haveTools(t, 'mandoc')) return;
   const r = spawnSync('mandoc', ['-T', 'lint', '-W', 'warning', manFile], { encoding: 'utf8' });
-  t.equal(r.error, undefined, 'mandoc is installed (.ci/run installs it)');
+  t.equal(r.error, undefined, 'mandoc runs');
   t.equal(r.status, 0, `no warnings: ${r.stdout}${r.stderr}`);
 });

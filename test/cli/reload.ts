@@ -1,10 +1,11 @@
-// Zero-downtime generation swaps (DESIGN.md section 4) through the real CLI: SIGHUP and `prefork reload` under
+// Zero-downtime generation swaps (docs/ARCHITECTURE.md, "Draining") through the real CLI: SIGHUP and `prefork reload` under
 // keep-alive load, failing closed, coalescing, leaks over many reloads, and the graceful-timeout kill.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { filledF64Npy } from '../helpers/build';
 import { keepAliveLoad, startProbe, wrk } from '../helpers/load';
+import { haveTools, needs } from '../helpers/tools';
 import { APPS, descendants, get, packageTempDir, getJson, isAlive, memfdHolders, runCli, sleep, startPrefork, until, type Running } from '../helpers/prefork';
 
 interface Gen {
@@ -45,7 +46,8 @@ async function reload(p: Running): Promise<{ code: number | null; stdout: string
   return runCli(['reload', '--control', p.control]);
 }
 
-t.test('5 reloads under keep-alive load and a fresh-connection probe: nothing dropped', async t => {
+t.test('5 reloads under keep-alive load and a fresh-connection probe: nothing dropped', needs('wrk'), async t => {
+  if (!haveTools(t, 'wrk')) return;
   const dir = tempDir(t);
   const data = path.join(dir, 'data.npy');
   writeData(data, 1);

@@ -86,7 +86,7 @@ export interface WrkResult {
   raw: string;
 }
 
-/** Runs wrk (installed by .ci/run; the tool DESIGN.md's drain measurements used) for `seconds` on 127.0.0.1:port. */
+/** Runs wrk (installed by .ci/run; the tool the drain measurements in docs/ARCHITECTURE.md used) for `seconds` on 127.0.0.1:port. */
 export function wrk(port: number, connections: number, seconds: number): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
     const proc = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', `http://127.0.0.1:${port}/`], {

@@ -1,0 +1,22 @@
+// What `prefork start` hands the supervisor: every option checked once, at the boundary (src/cli/start.ts).
+import type { ShareSpec } from '../datasets/spec';
+import type { Listener } from './listeners';
+
+export interface SupervisorConfig {
+  app: string;
+  shares: ShareSpec[];
+  listeners: Listener[];
+  workers: number;
+  gracefulTimeoutMs: number;
+  bootTimeoutMs: number;
+  mode: 'fork' | 'exec';
+  preload: boolean;
+  env: Record<string, string>;
+  pidfile: string | undefined;
+  /** Path of the control socket (`prefork reload | stop | status`). */
+  control: string;
+  idleGraceMs: number;
+  /** Reload when a --share file changes; with watchApp, also when the app's code changes. */
+  watch: boolean;
+  watchApp: boolean;
+}

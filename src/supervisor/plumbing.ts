@@ -1,0 +1,84 @@
+// What the supervisor opens when it starts and closes when it stops, so the arbiter only decides: the control
+// socket, the pidfile, the signal handlers (they only queue), the tick timer and the file watchers. Whatever ends
+// the process, even a crash, removes the control socket and the pidfile.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { onExit } from 'signal-exit';
+import type * as net from 'node:net';
+import { native } from '../native';
+import type { ControlReply, ControlRequest } from './control';
+import { serveControl } from './control';
+import { closeListener, type Listener } from './listeners';
+import * as log from './log';
+import { HANDLED_SIGNALS } from './signals';
+import { watchSources } from './watch';
+
+export interface PlumbingConfig {
+  app: string;
+  shares: { path: string }[];
+  listeners: Listener[];
+  pidfile: string | undefined;
+  control: string;
+  watch: boolean;
+  watchApp: boolean;
+}
+
+export interface PlumbingHooks {
+  onSignal(signal: NodeJS.Signals): void;
+  onControl(req: ControlRequest, reply: (r: ControlReply) => void): void;
+  onChange(what: string): void;
+  onDeleted(file: string): void;
+  onTick(): void;
+}
+
+/** How often the loop runs when no event wakes it (deadlines, backoff). */
+const TICK_MS = 100;
+
+export interface Plumbing {
+  /** Closes everything run() opened, the listeners included. */
+  close(): void;
+}
+
+/** Opens the control socket, pidfile, signal handlers, timer and watchers. */
+export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): Promise<Plumbing> {
+  const control: net.Server = await serveControl(cfg.control, hooks.onControl);
+  onExit(() => {
+    fs.rmSync(cfg.control, { force: true });
+    if (cfg.pidfile) fs.rmSync(cfg.pidfile, { force: true });
+  });
+  native().setSubreaper();
+  if (cfg.pidfile) fs.writeFileSync(cfg.pidfile, `${process.pid}\n`);
+  const handlers = HANDLED_SIGNALS.map(sig => {
+    const h = () => hooks.onSignal(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  for (const l of cfg.listeners) log.info(`listening on ${l.label}`);
+  log.info(`control socket ${cfg.control}`);
+  const interval = setInterval(hooks.onTick, TICK_MS);
+  const unwatch = cfg.watch || cfg.watchApp ? await startWatching(cfg, hooks) : undefined;
+  return {
+    close() {
+      clearInterval(interval);
+      for (const [sig, h] of handlers) process.off(sig, h);
+      for (const l of cfg.listeners) closeListener(l);
+      if (cfg.pidfile) fs.rmSync(cfg.pidfile, { force: true });
+      control.close();
+      void unwatch?.();
+      fs.rmSync(cfg.control, { force: true });
+    },
+  };
+}
+
+async function startWatching(cfg: PlumbingConfig, hooks: PlumbingHooks): Promise<() => Promise<void>> {
+  const appDir = cfg.watchApp ? (fs.statSync(cfg.app).isDirectory() ? cfg.app : path.dirname(cfg.app)) : undefined;
+  const unwatch = await watchSources({
+    files: cfg.watch ? cfg.shares.map(s => s.path) : [],
+    appDir,
+    debounceMs: 300,
+    onChange: hooks.onChange,
+    onDeleted: hooks.onDeleted,
+  });
+  log.info(`watching ${[cfg.watch ? 'dataset files' : '', appDir ? `app directory ${appDir}` : ''].filter(Boolean).join(' and ')} for changes`);
+  return unwatch;
+}

@@ -1,0 +1,179 @@
+// The arbiter's hands for workers: it asks for them, adopts the pids the zygote reports, performs what
+// worker-state.ts's table names (watch the pidfd, mark ready, SIGTERM, SIGKILL, forget once reaped), enforces the
+// boot and graceful deadlines, refills slots with backoff, and counts boot failures. The worker tables themselves
+// live in each Generation; what a failure means for the generation is decided by the arbiter (onBootFailed).
+import { performance } from 'node:perf_hooks';
+import { EXIT } from '../exit-codes';
+import { native } from '../native';
+import { WORKER_BOOT_ERROR, type RuntimeEvent } from '../protocol';
+import { RespawnBackoff } from './backoff';
+import type { Generation } from './generation';
+import { FORKING } from './generation-state';
+import * as log from './log';
+import type { Worker, WorkerEvent } from './worker-state';
+import { transition } from './worker-state';
+
+export interface WorkersConfig {
+  workers: number;
+  bootTimeoutMs: number;
+  gracefulTimeoutMs: number;
+}
+
+export interface WorkersHooks {
+  /** A worker's pidfd says it exited (queue it: it is handled in the loop). */
+  onExit(gen: Generation, w: Worker, code: number, signal: number): void;
+  /** The generation cannot boot: the zygote cannot fork, or too many workers failed. */
+  onBootFailed(gen: Generation, why: string, exitCode: number): void;
+}
+
+export const exitHow = (code: number, sig: number) => (sig ? `signal ${sig}` : `code ${code}`);
+
+export class Workers {
+  readonly #cfg: WorkersConfig;
+  readonly #hooks: WorkersHooks;
+  readonly #backoff = new RespawnBackoff();
+
+  constructor(cfg: WorkersConfig, hooks: WorkersHooks) {
+    this.#cfg = cfg;
+    this.#hooks = hooks;
+  }
+
+  /** A new worker in `slot`: forked at once if the generation can fork, else when its zygote is ready. */
+  add(gen: Generation, slot: number): void {
+    const w: Worker = { generation: gen.id, slot, pid: 0, state: 'requested', requestedAt: performance.now(), readyAt: 0, stopAt: 0, wasReady: false };
+    gen.workers.set(slot, w);
+    if (FORKING.has(gen.state)) this.request(gen, w);
+  }
+
+  /** Asks the zygote (or, in exec mode, the shim) for the process of `w`. */
+  request(gen: Generation, w: Worker): void {
+    w.requestedAt = performance.now();
+    try {
+      const pid = gen.requestWorker(w.slot);
+      if (pid !== undefined) this.#onForked(gen, w, pid);
+    } catch (e) {
+      log.error(`generation ${gen.id}: cannot start worker ${gen.id}.${w.slot}: ${(e as Error).message}`);
+      this.#hooks.onBootFailed(gen, `cannot start workers: ${(e as Error).message}`, EXIT.SOFTWARE.code);
+    }
+  }
+
+  /** The first message naming a worker's pid (the zygote's 'forked' or its own) adopts it; a stray pid is killed. */
+  #adopt(gen: Generation, slot: number, pid: number): Worker | undefined {
+    const w = gen.workers.get(slot);
+    if (w && w.pid === pid) return w;
+    if (w && w.state === 'requested') {
+      this.#onForked(gen, w, pid);
+      return w;
+    }
+    signal(pid, 'SIGKILL');
+    native().watchPid(pid, () => {});
+    return undefined;
+  }
+
+  /** A worker's own line on the event pipe (or the zygote's 'forked' line about it). */
+  report(gen: Generation, ev: Exclude<RuntimeEvent, { t: 'zygote-ready' | 'zygote-error' }>): void {
+    // a fast worker can say ready before the zygote's 'forked' line arrives: either one adopts it
+    const w = this.#adopt(gen, ev.slot, ev.pid);
+    if (ev.t === 'boot-error') gen.lastError = ev.message;
+    else if (ev.t === 'ready' && w) this.apply(gen, w, 'ready', ev.ms);
+  }
+
+  #onForked(gen: Generation, w: Worker, pid: number): void {
+    w.pid = pid;
+    this.apply(gen, w, 'forked');
+    log.info(`worker ${gen.id}.${w.slot} started (pid ${pid})`);
+  }
+
+  /** Feeds `event` to the worker's state machine and performs the action it names. */
+  apply(gen: Generation, w: Worker, event: WorkerEvent, ms?: number): void {
+    const now = performance.now();
+    switch (transition(w, event)) {
+      case 'watch':
+        try {
+          native().watchPid(w.pid, (code, sig) => this.#hooks.onExit(gen, w, code, sig));
+        } catch {
+          // already gone and collected: its status is lost, but its slot must be refilled
+          this.#hooks.onExit(gen, w, -1, 0);
+        }
+        return;
+      case 'mark-ready':
+        w.readyAt = now;
+        w.wasReady = true;
+        log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ready in ${(now - w.requestedAt).toFixed(1)} ms${ms === undefined ? '' : ` (${ms.toFixed(1)} ms in the worker)`}`);
+        return;
+      case 'terminate':
+        w.stopAt = now;
+        return signal(w.pid, 'SIGTERM');
+      case 'kill':
+        if (w.stopAt === 0) w.stopAt = now;
+        if (event === 'kill-timeout') log.warn(`worker ${gen.id}.${w.slot} (pid ${w.pid}) did not stop within the graceful timeout: SIGKILL`);
+        if (event === 'boot-timeout') log.error(`worker ${gen.id}.${w.slot} (pid ${w.pid}) not ready within the boot timeout: SIGKILL`);
+        return signal(w.pid, 'SIGKILL');
+      case 'reaped':
+        if (gen.workers.get(w.slot) === w) gen.workers.delete(w.slot);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** `stop` (SIGTERM, drain) or `quit` (SIGKILL) every live worker of the generation. */
+  applyAll(gen: Generation, event: 'stop' | 'quit'): void {
+    for (const w of gen.liveWorkers()) this.apply(gen, w, event);
+  }
+
+  /** A watched worker exited: log it, count a boot failure, and back off the next start while workers keep dying. */
+  exited(gen: Generation, w: Worker, code: number, sig: number): void {
+    const was = w.state;
+    const bootFailed = !w.wasReady && was !== 'stopping';
+    this.apply(gen, w, 'exit');
+    if (was === 'stopping') return log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) exited with ${exitHow(code, sig)}`);
+    (bootFailed ? log.error : log.warn)(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ${bootFailed ? 'failed to boot' : 'died'}: exited with ${exitHow(code, sig)}`);
+    if (bootFailed || code === WORKER_BOOT_ERROR) this.#countBootFailure(gen);
+    if (!FORKING.has(gen.state)) return;
+    const delay = this.#backoff.exited(performance.now());
+    if (delay > 0) log.warn(`${this.#backoff.recentExits} worker exits in the last minute: next worker starts in ${delay} ms`);
+  }
+
+  /** Enough boot failures fail a generation (the arbiter's table ignores them for one that serves). */
+  #countBootFailure(gen: Generation): void {
+    gen.bootFailures++;
+    if (gen.bootFailures < Math.max(3, this.#cfg.workers)) return;
+    this.#hooks.onBootFailed(gen, `the app failed to boot ${gen.bootFailures} times${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
+  }
+
+  /** Kills workers past the boot timeout (once the generation can fork) or past the graceful timeout. */
+  checkDeadlines(gen: Generation, now: number): void {
+    const { bootTimeoutMs, gracefulTimeoutMs } = this.#cfg;
+    for (const w of gen.workers.values()) {
+      if ((w.state === 'booting' || w.state === 'requested') && gen.state !== 'starting' && now - w.requestedAt > bootTimeoutMs) {
+        gen.lastError = `worker not ready within ${bootTimeoutMs / 1000} s`;
+        this.apply(gen, w, 'boot-timeout');
+        this.#countBootFailure(gen);
+      } else if (w.state === 'stopping' && w.stopAt > 0 && now - w.stopAt > gracefulTimeoutMs) {
+        w.stopAt = now; // re-kill later if SIGKILL is somehow not enough
+        this.apply(gen, w, 'kill-timeout');
+      }
+    }
+  }
+
+  /** Refills the empty slots of a generation that forks, unless the backoff says wait. */
+  restore(gen: Generation, now: number): void {
+    if (!FORKING.has(gen.state) || !this.#backoff.allows(now)) return;
+    for (let slot = 1; slot <= this.#cfg.workers; slot++) if (!gen.workers.has(slot)) this.add(gen, slot);
+  }
+
+  /** Whether every wanted worker of the generation has reported ready. */
+  allReady(gen: Generation): boolean {
+    return [...gen.workers.values()].filter(w => w.state === 'ready').length >= this.#cfg.workers;
+  }
+}
+
+/** Sends `sig` to `pid`, which may already be gone (its exit event is then on the way). */
+export function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
