@@ -1,6 +1,8 @@
 // What the supervisor, zygotes and workers say to each other. Runtime config travels in one environment variable;
 // events are single JSON lines written to the generation's pipe (each under PIPE_BUF, so writes never interleave).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { EXIT } from './exit-codes';
 
 /** Everything a zygote or an exec-mode worker needs, passed in _PREFORK_RUNTIME. */
 export interface RuntimeConfig {
@@ -34,7 +36,11 @@ export type RuntimeEvent =
   | { t: 'boot-error'; pid: number; slot: number; message: string };
 
 /** Exit code of a worker whose app failed to import or start (gunicorn's WORKER_BOOT_ERROR). */
-export const WORKER_BOOT_ERROR = 3;
+export const WORKER_BOOT_ERROR = EXIT.APP_BOOT.code;
+/** Exit code of a zygote or worker whose supervisor died before it could arm its parent-death signal. */
+export const ORPHANED_EXIT = EXIT.SOFTWARE.code;
+/** The signal zygotes and workers get when the supervisor dies (PR_SET_PDEATHSIG). */
+export const PDEATHSIG = os.constants.signals.SIGKILL;
 
 /** Writes one event line; never throws (a supervisor that is gone cannot be told anything). */
 export function sendEvent(fd: number, ev: RuntimeEvent): void {

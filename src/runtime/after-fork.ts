@@ -2,6 +2,7 @@
 // holds nothing a child must undo except its command pipe on fd 0.
 import * as fs from 'node:fs';
 import { native } from '../native';
+import { ORPHANED_EXIT, PDEATHSIG } from '../protocol';
 import { installExitPaths } from './exit';
 import { reseedAfterFork } from './random';
 
@@ -10,8 +11,8 @@ function armParentDeath(supervisorPid: number): void {
   const shim = native();
   const wait = new Int32Array(new SharedArrayBuffer(4));
   for (let i = 0; i < 2000 && shim.getppid() !== supervisorPid; i++) Atomics.wait(wait, 0, 0, 1);
-  shim.setPdeathsig(9);
-  if (shim.getppid() !== supervisorPid) shim.exit(70); // supervisor died before we could watch it
+  shim.setPdeathsig(PDEATHSIG);
+  if (shim.getppid() !== supervisorPid) shim.exit(ORPHANED_EXIT); // supervisor died before we could watch it
 }
 
 /** Runs in the child right after fork, before any app code: identity, exit paths, randomness, fds, parent death. */

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { attachDataset } from '../datasets/handle';
 import { native } from '../native';
 import type { RuntimeConfig } from '../protocol';
-import { RUNTIME_ENV, sendEvent } from '../protocol';
+import { ORPHANED_EXIT, PDEATHSIG, RUNTIME_ENV, sendEvent, WORKER_BOOT_ERROR } from '../protocol';
 import { registry } from '../registry';
 import { afterFork } from './after-fork';
 import type { AppShape } from './app';
@@ -94,8 +94,8 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.env[RUNTIME_ENV] ?? '') as RuntimeConfig;
   delete process.env[RUNTIME_ENV];
   const shim = native();
-  shim.setPdeathsig(9);
-  if (shim.getppid() !== config.supervisorPid) process.exit(70);
+  shim.setPdeathsig(PDEATHSIG);
+  if (shim.getppid() !== config.supervisorPid) process.exit(ORPHANED_EXIT);
   const reg = registry();
   reg.generation = config.generation;
   for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       const err = e as Error;
       fs.writeSync(2, `prefork zygote ${process.pid}: ${err?.stack ?? String(e)}\n`);
       sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message: err?.message ?? String(e) });
-      process.exit(3);
+      process.exit(WORKER_BOOT_ERROR);
     }
   }
   const threads = threadCount();
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       'threads and async I/O when serving starts, or run without --preload (or with --worker-mode exec)';
     fs.writeSync(2, `prefork zygote ${process.pid}: ${message}\n`);
     sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message });
-    process.exit(3);
+    process.exit(WORKER_BOOT_ERROR);
   }
   sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0 });
   const slot = commandLoop(config);

@@ -2,12 +2,11 @@
 // and how to start a worker in it. Decisions about when to do any of this live in the arbiter.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
-import { parseEvent, RUNTIME_ENV, SLOT_ENV } from '../protocol';
+import { parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
 import type { GenerationState } from './generation-state';
 import type { Listener } from './listeners';
 import * as log from './log';
@@ -61,9 +60,6 @@ export interface GenerationSinks {
   onEvent: (ev: RuntimeEvent) => void;
   onZygoteExit: (code: number, signal: number) => void;
 }
-
-/** The exit signal of the shim's children when the supervisor dies (PR_SET_PDEATHSIG). */
-const PDEATHSIG = os.constants.signals.SIGKILL;
 
 export class Generation {
   readonly id: number;

@@ -26,6 +26,9 @@ export interface WorkersHooks {
   onBootFailed(gen: Generation, why: string, exitCode: number): void;
 }
 
+/** Boot failures that fail a generation that does not serve yet (at least one per wanted worker). */
+const MIN_BOOT_FAILURES = 3;
+
 export const exitHow = (code: number, sig: number) => (sig ? `signal ${sig}` : `code ${code}`);
 
 export class Workers {
@@ -138,7 +141,7 @@ export class Workers {
   /** Enough boot failures fail a generation (the arbiter's table ignores them for one that serves). */
   #countBootFailure(gen: Generation): void {
     gen.bootFailures++;
-    if (gen.bootFailures < Math.max(3, this.#cfg.workers)) return;
+    if (gen.bootFailures < Math.max(MIN_BOOT_FAILURES, this.#cfg.workers)) return;
     this.#hooks.onBootFailed(gen, `the app failed to boot ${gen.bootFailures} times${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
   }
 
