@@ -20,23 +20,11 @@ static napi_value after_fork(napi_env env, pid_t pid, int err) {
   return pf_int(env, pid);
 }
 
-/* fork() -> 0 in the child (its loop already re-armed), the child's pid in the parent */
-static napi_value fork_js(napi_env env, napi_callback_info info) {
-  int err = 0;
-  pid_t pid = pf_fork(&err);
-  return after_fork(env, pid, err);
-}
-
 /* doubleFork() -> 0 in the grandchild, its pid in the caller; the grandchild is re-parented to the subreaper */
 static napi_value double_fork_js(napi_env env, napi_callback_info info) {
   int err = 0;
   pid_t pid = pf_double_fork(&err);
   return after_fork(env, pid, err);
-}
-
-static napi_value dofork_sweep_js(napi_env env, napi_callback_info info) {
-  int n = pf_dofork_sweep();
-  return n < 0 ? pf_throw_errno(env, "open(/proc/self/maps)", -n) : pf_int(env, n);
 }
 
 static char **string_array(napi_env env, napi_value arr) {
@@ -246,9 +234,7 @@ static napi_value reap_orphans_js(napi_env env, napi_callback_info info) {
 }
 
 void pf_register_process(napi_env env, napi_value exports) {
-  pf_export(env, exports, "fork", fork_js);
   pf_export(env, exports, "doubleFork", double_fork_js);
-  pf_export(env, exports, "doforkSweep", dofork_sweep_js);
   pf_export(env, exports, "spawn", spawn_js);
   pf_export(env, exports, "setSubreaper", set_subreaper_js);
   pf_export(env, exports, "setPdeathsig", set_pdeathsig_js);

@@ -1,4 +1,4 @@
-/* Forking Node safely (DESIGN.md section 2): re-arm V8's MADV_DONTFORK areas, fork, double fork so workers are
+/* Forking Node safely (docs/ARCHITECTURE.md, "Forking Node"): re-arm V8's MADV_DONTFORK areas, fork, double fork so workers are
  * re-parented to the subreaper supervisor, fork+exec with PDEATHSIG for exec mode, reap through pidfds, _exit. */
 #include "shim.h"
 
@@ -47,13 +47,6 @@ int pf_dofork_sweep(void) {
   }
   close(fd);
   return count;
-}
-
-pid_t pf_fork(int *err) {
-  pf_dofork_sweep();
-  pid_t pid = fork();
-  if (pid < 0) *err = errno;
-  return pid;
 }
 
 /* Forks twice: returns 0 in the grandchild, the grandchild's pid in the caller (the middle process exits at once). */

@@ -19,7 +19,6 @@ int pf_populate(void *addr, uint64_t len);
 
 /* proc.c: forking Node safely, reaping, parent death */
 int pf_dofork_sweep(void);
-pid_t pf_fork(int *err);
 pid_t pf_double_fork(int *err);
 pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int new_session, int *err);
 int pf_set_subreaper(void);

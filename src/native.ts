@@ -8,19 +8,19 @@ export interface Binding {
   fillFromFd(dst: number, dstOff: number, src: number, srcOff: number, len: number, swapSize: number, huge: number): void;
   fillFromBuffer(dst: number, dstOff: number, bytes: Uint8Array, swapSize: number, huge: number): void;
   seal(fd: number): void;
+  /** Test-facing: F_GET_SEALS is the only way to observe F_SEAL_SEAL (test/datasets/load.ts checks all four seals). */
   getSeals(fd: number): number;
   map(fd: number, len: number, writable: boolean): ArrayBuffer;
   populate(buffer: ArrayBuffer): void;
 
-  fork(): number;
   doubleFork(): number;
-  doforkSweep(): number;
   spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number, newSession: boolean): number;
   setSubreaper(): void;
   setPdeathsig(sig: number): void;
   getppid(): number;
   getpid(): number;
   exit(code: number): never;
+  /** Test-facing: waitpid(WNOHANG) for a parent that forks from a synchronous loop (test/fixtures/stress/fork-stress.js). */
   reap(pid: number): [code: number, signal: number] | undefined;
   watchPid(pid: number, onExit: (code: number, signal: number) => void): void;
   listenTcp(host: string, port: number, backlog: number): [fd: number, port: number];

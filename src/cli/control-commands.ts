@@ -4,11 +4,12 @@ import * as fs from 'node:fs';
 import { PreforkError } from '../errors';
 import { defaultControlPath, sendControl, type ControlRequest } from '../supervisor/control';
 import { EXIT } from '../exit-codes';
+import { positiveSeconds, type NumericArg } from './option-values';
 
 export interface ControlArgs {
   control: string | undefined;
   pidfile: string | undefined;
-  timeout: number;
+  timeout: NumericArg;
   json?: boolean;
 }
 
@@ -32,12 +33,10 @@ function signalPidfile(pidfile: string, sig: NodeJS.Signals): number {
 
 /** Runs one control command and returns the exit code. */
 export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Promise<number> {
+  const timeoutMs = positiveSeconds('timeout', args.timeout);
   if (args.pidfile && !args.control && cmd !== 'status') return signalPidfile(args.pidfile, SIGNAL_FOR[cmd]);
-  if (!Number.isFinite(args.timeout) || args.timeout <= 0) {
-    throw new PreforkError('PREFORK_BAD_OPTION', `--timeout must be a positive number of seconds, got '${args.timeout}'`);
-  }
   const file = args.control ?? defaultControlPath();
-  const reply = await sendControl(file, { cmd }, args.timeout * 1000);
+  const reply = await sendControl(file, { cmd }, timeoutMs);
   if (!reply.ok) {
     process.stderr.write(`prefork ${cmd}: failed: ${reply.error}\n`);
     return cmd === 'reload' ? EXIT.TEMPFAIL.code : EXIT.FAILURE.code;

@@ -9,14 +9,15 @@ import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
 import type { Listener } from '../supervisor/listeners';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
 import { defaultControlPath } from '../supervisor/control';
+import { positiveInt, positiveSeconds, type NumericArg } from './option-values';
 
 export interface StartArgs {
   app: string;
   share: string[];
   bind: string[] | undefined;
-  workers: number | undefined;
-  'graceful-timeout': number;
-  'boot-timeout': number;
+  workers: NumericArg;
+  'graceful-timeout': NumericArg;
+  'boot-timeout': NumericArg;
   'worker-mode': string;
   preload: boolean;
   env: string[];
@@ -28,17 +29,6 @@ export interface StartArgs {
 
 function badOption(message: string): PreforkError {
   return new PreforkError('PREFORK_BAD_OPTION', message);
-}
-
-function positiveInt(name: string, v: number | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < 1) throw badOption(`--${name} must be a positive integer, got '${v}'`);
-  return v;
-}
-
-function seconds(name: string, v: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw badOption(`--${name} must be a positive number of seconds, got '${v}'`);
-  return v * 1000;
 }
 
 function parseEnv(pairs: string[]): Record<string, string> {
@@ -66,8 +56,8 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     shares,
     binds: (args.bind?.length ? args.bind : ['127.0.0.1:8000']).map(parseBind),
     workers: positiveInt('workers', args.workers, os.availableParallelism()),
-    gracefulTimeoutMs: seconds('graceful-timeout', args['graceful-timeout']),
-    bootTimeoutMs: seconds('boot-timeout', args['boot-timeout']),
+    gracefulTimeoutMs: positiveSeconds('graceful-timeout', args['graceful-timeout']),
+    bootTimeoutMs: positiveSeconds('boot-timeout', args['boot-timeout']),
     mode,
     preload: args.preload,
     env: parseEnv(args.env),

@@ -4,7 +4,7 @@
 import { datasetError } from '../errors';
 import { DTYPE_SIZE, NUMPY_DTYPE, type DType } from './dtypes';
 import type { ArrayPlan, DatasetPlan, SourceFile } from './plan';
-import { byteLengthOf, formatShape, isDim } from './raw';
+import { byteLengthOf, formatShape } from './raw';
 
 /** The 6-byte magic every .npy starts with. */
 export const NPY_MAGIC = Buffer.from('\x93NUMPY', 'latin1');
@@ -82,7 +82,7 @@ export function parseNpyHeader(buf: Buffer, file: string, what: string): NpyHead
   const text = decodeText(buf.subarray(p.textStart, end), p.utf8, file, what);
   const dict = parseHeaderDict(text, file, what);
   const { dtype, descr, swap } = readDescr(dict.get('descr'), file, what);
-  const shape = readShape(dict.get('shape'), file, what);
+  const shape = readShape(dict.get('shape'), file, what, !p.utf8);
   const fortranOrder = readFortran(dict.get('fortran_order'), file, what);
   const byteLength = byteLengthOf(shape, dtype);
   if (byteLength === undefined) {
@@ -115,12 +115,26 @@ function readDescr(v: Lit | undefined, file: string, what: string): { dtype: DTy
   return { dtype, descr: v.value, swap: m[1] === '>' && DTYPE_SIZE[dtype] > 1 };
 }
 
-function readShape(v: Lit | undefined, file: string, what: string): number[] {
-  const dims = v?.kind === 'seq' && v.open === '(' ? v.items.map(d => (d.kind === 'num' && d.int ? d.value : NaN)) : undefined;
-  if (dims === undefined || !dims.every(isDim)) {
+/**
+ * The shape tuple. Each dimension is read exactly from its digits (BigInt). `longs` allows the `L` of a Python 2 long,
+ * `(2L, 3L)`, as Python 2 numpy wrote versions 1.0 and 2.0 (numpy still reads them; version 3.0 is Python 3 only, and
+ * numbers appear nowhere else in a header). A dimension beyond 2^53 - 1 cannot be a JavaScript number, so it is
+ * refused saying so, except in an empty array (another dimension is 0: numpy loads `(0, 2**61)`) when a float64 holds
+ * it exactly, so the worker API's meta().shape still tells the truth.
+ */
+function readShape(v: Lit | undefined, file: string, what: string, longs: boolean): number[] {
+  const dim = (d: Lit) => (d.kind === 'num' && d.int && (longs || !d.text.endsWith('L')) ? BigInt(d.text.replace(/L$/, '')) : -1n);
+  const exact = v?.kind === 'seq' && v.open === '(' ? v.items.map(dim) : undefined;
+  if (v === undefined || exact === undefined || exact.some(d => d < 0n)) {
     throw datasetError('PREFORK_DATASET_BAD_SHAPE', file, `${what} 'shape': expected a tuple of non-negative integers, got ${clip(v?.text ?? '')}`);
   }
-  return dims;
+  const empty = exact.includes(0n);
+  return exact.map(d => {
+    const n = Number(d);
+    if (Number.isSafeInteger(n) || (empty && BigInt(n) === d)) return n;
+    const inexact = empty ? ' and a float64 cannot hold it exactly' : '';
+    throw datasetError('PREFORK_DATASET_BAD_SHAPE', file, `${what} 'shape': dimension ${d} in ${clip(v.text)} is beyond JavaScript's safe integers (2^53 - 1)${inexact}`);
+  });
 }
 
 function readFortran(v: Lit | undefined, file: string, what: string): boolean {
@@ -158,13 +172,15 @@ export function planNpy(src: SourceFile, base = 0, key = ''): DatasetPlan {
 
 // --- The header literal: a strict parser for the subset of Python that numpy writes ---------------------------------
 // {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), } : strings in ' or " (no escapes), True, False, None,
-// numbers, tuples and lists (lists only appear in structured descrs, which are rejected with a clear message).
+// numbers (integers may carry Python 2's long suffix, 3L), tuples and lists (lists only appear in structured descrs,
+// which are rejected with a clear message).
 
 /** A parsed header value, with its source text for messages. */
 type Lit =
   | { kind: 'str'; value: string; text: string }
   | { kind: 'bool'; value: boolean; text: string }
   | { kind: 'none'; text: string }
+  /** `int` for digits only, with an optional sign and Python 2's long suffix `L`. */
   | { kind: 'num'; value: number; int: boolean; text: string }
   | { kind: 'seq'; open: '(' | '['; items: Lit[]; text: string };
 
@@ -237,12 +253,12 @@ function parseValue(c: Cursor, depth: number): Lit {
   const ch = c.s[c.i];
   if (ch === "'" || ch === '"') return parseString(c, ch);
   if (ch === '(' || ch === '[') return parseSeq(c, ch, depth);
-  const word = /^(?:True|False|None|[+-]?(?:\d+(\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/.exec(c.s.slice(c.i, c.i + 40))?.[0];
+  const word = /^(?:True|False|None|[+-]?\d+L|[+-]?(?:\d+(\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/.exec(c.s.slice(c.i, c.i + 40))?.[0];
   if (word === undefined) c.fail('a string, number, True, False or tuple');
   c.i += word.length;
   if (word === 'True' || word === 'False') return { kind: 'bool', value: word === 'True', text: word };
   if (word === 'None') return { kind: 'none', text: word };
-  return { kind: 'num', value: Number(word), int: /^[+-]?\d+$/.test(word), text: word };
+  return { kind: 'num', value: Number(word.replace(/L$/, '')), int: /^[+-]?\d+L?$/.test(word), text: word };
 }
 
 function parseString(c: Cursor, quote: string): Extract<Lit, { kind: 'str' }> {

@@ -11,10 +11,11 @@ export function isDim(x: unknown): x is number {
 
 /**
  * Bytes an array of `shape` × `dtype` occupies, or undefined when that is not a safe integer, so a planner never
- * trusts (or allocates from) an overflowing product. A 0-d shape `[]` has one element; any 0 dimension gives 0 bytes.
+ * trusts (or allocates from) an overflowing product. A 0-d shape `[]` has one element; any 0 dimension gives 0 bytes,
+ * even beside a dimension beyond 2^53 - 1 (an empty array, which a planner may accept).
  */
 export function byteLengthOf(shape: readonly number[], dtype: DType): number | undefined {
-  if (!shape.every(isDim)) return undefined;
+  if (!shape.every(d => Number.isInteger(d) && d >= 0)) return undefined;
   if (shape.includes(0)) return 0;
   let n = DTYPE_SIZE[dtype];
   for (const d of shape) {

@@ -86,8 +86,13 @@ function readTensor(name: string, v: unknown, file: string, dataSize: number): T
   const dtype = typeof v.dtype === 'string' ? SAFETENSORS_DTYPE[v.dtype] : undefined;
   if (dtype === undefined) throw datasetError('PREFORK_DATASET_BAD_DTYPE', file, `${where} 'dtype': unsupported dtype ${show(v.dtype)}; expected ${SUPPORTED}`);
   const shape = v.shape;
-  if (!Array.isArray(shape) || !shape.every(isDim)) {
+  if (!Array.isArray(shape) || !shape.every(d => Number.isInteger(d) && d >= 0)) {
     throw datasetError('PREFORK_DATASET_BAD_SHAPE', file, `${where} 'shape': expected an array of non-negative integers, got ${show(shape)}`);
+  }
+  // JSON.parse has already rounded a dimension beyond 2^53 - 1, so unlike .npy even an empty tensor cannot keep one.
+  const huge = shape.find(d => !isDim(d));
+  if (huge !== undefined) {
+    throw datasetError('PREFORK_DATASET_BAD_SHAPE', file, `${where} 'shape': dimension ${show(huge)} in ${show(shape)} is beyond JavaScript's safe integers (2^53 - 1)`);
   }
   const offsets = v.data_offsets;
   const [begin, end]: [number, number] = isOffsetPair(offsets) ? offsets : [1, 0];

@@ -46,6 +46,9 @@ t.test('rejects sizes that disagree with the dtype or shape', async t => {
 t.test('byteLengthOf: 0-d, zero dimensions and overflow', async t => {
   t.equal(byteLengthOf([], 'f64'), 8);
   t.equal(byteLengthOf([0, 2 ** 52, 2 ** 52], 'f64'), 0);
+  t.equal(byteLengthOf([2 ** 61, 0], 'f64'), 0, 'an empty array, even beside a dimension beyond 2^53 - 1');
+  t.equal(byteLengthOf([2 ** 61, 1], 'u8'), undefined, 'a dimension beyond 2^53 - 1 in an array that is not empty');
+  t.equal(byteLengthOf([0, 1.5], 'u8'), undefined, 'a 0 does not excuse a fraction');
   t.equal(byteLengthOf([2 ** 26, 2 ** 26], 'f64'), undefined, '2 ** 55 bytes is not a safe integer');
   t.equal(byteLengthOf([2 ** 25, 2 ** 25], 'f64'), undefined, '2 ** 53 is one past the largest safe integer');
   t.equal(byteLengthOf([2 ** 24, 2 ** 24], 'f64'), 2 ** 51);
