@@ -1,5 +1,5 @@
 /* Sealed memfds: create, fill through a (optionally huge-page) writable mapping, seal, map read-only.
- * The writable mapping never reaches JavaScript, so no ArrayBuffer is ever detached (DESIGN.md 2.16). */
+ * The writable mapping never reaches JavaScript, so no ArrayBuffer is ever detached (docs/ARCHITECTURE.md, "Dataset memory"). */
 #include "shim.h"
 
 #include <errno.h>

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   PREFORK_UNSUPPORTED_RUNTIME: 'the runtime refuses something prefork needs',
   PREFORK_APP_MISSING: 'the app file or directory does not exist',
   PREFORK_NOT_RUNNING: 'no supervisor answers for this pidfile or control socket',
+  PREFORK_NO_MEMORY: 'the datasets do not fit in the memory the service may still use',
 } as const;
 
 export type PreforkErrorCode = keyof typeof ERROR_CODES;

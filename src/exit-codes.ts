@@ -11,6 +11,7 @@ export const EXIT = {
   NOINPUT: { code: 66, meaning: 'a dataset or app file does not exist or cannot be read' },
   UNAVAILABLE: { code: 69, meaning: 'no running supervisor answers (reload, status, stop)' },
   SOFTWARE: { code: 70, meaning: 'a system call prefork needs failed (memfd, fork, socket)' },
+  NOMEM: { code: 71, meaning: 'the datasets do not fit in the memory the service may use (memory cgroup limit or MemAvailable)' },
   TEMPFAIL: { code: 75, meaning: 'a reload failed; the old generation keeps serving' },
 } as const;
 
@@ -30,6 +31,8 @@ export function exitCodeFor(code: PreforkErrorCode): number {
     case 'PREFORK_NATIVE':
     case 'PREFORK_UNSUPPORTED_RUNTIME':
       return EXIT.SOFTWARE.code;
+    case 'PREFORK_NO_MEMORY':
+      return EXIT.NOMEM.code;
     case 'PREFORK_NO_DATASET':
       return EXIT.FAILURE.code;
     default:

@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import { PreforkError } from '../errors';
 import { defaultControlPath, sendControl, type ControlRequest } from '../supervisor/control';
+import { formatBytes } from '../supervisor/memory';
+import type { SupervisorStatus } from '../supervisor/status';
 import { EXIT } from '../exit-codes';
 import { positiveSeconds, type NumericArg } from './option-values';
 
@@ -43,23 +45,18 @@ export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Pr
   }
   if (cmd === 'reload') process.stdout.write(`generation ${String(reply.generation)} is serving (pids ${(reply.pids as number[]).join(', ')})\n`);
   else if (cmd === 'stop') process.stdout.write(`stopping supervisor pid ${String(reply.pid)}\n`);
-  else process.stdout.write(args.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply));
+  else process.stdout.write(args.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply as unknown as SupervisorStatus));
   return EXIT.OK.code;
 }
 
-interface StatusGen {
-  id: number;
-  state: string;
-  zygote: number | null;
-  datasets: string[];
-  workers: { slot: number; pid: number; state: string }[];
-}
-
-function formatStatus(s: Record<string, unknown>): string {
-  const lines = [`supervisor pid ${String(s.pid)}, serving generation ${String(s.generation ?? 'none')}${s.stopping ? ` (stopping: ${String(s.stopping)})` : ''}`];
-  lines.push(`listening on ${(s.listeners as string[]).join(', ')}`);
-  if (s.lastReloadError) lines.push(`last reload failed: ${String(s.lastReloadError)}`);
-  for (const g of s.generations as StatusGen[]) {
+function formatStatus(s: SupervisorStatus): string {
+  const lines = [`supervisor pid ${s.pid}, serving generation ${s.generation ?? 'none'}${s.stopping ? ` (stopping: ${s.stopping})` : ''}`];
+  lines.push(`listening on ${s.listeners.join(', ')}`);
+  if (s.lastReloadError) lines.push(`last reload failed: ${s.lastReloadError}`);
+  const m = s.memory;
+  const limit = m.limit === null ? 'no memory cgroup limit' : `memory limit ${formatBytes(m.limit, true)}`;
+  lines.push(`memory: datasets ${formatBytes(m.datasets)}; may use ${formatBytes(m.headroom)} more (${limit}); a reload (${m.strategy}) needs ${formatBytes(m.reloadNeeds)}`);
+  for (const g of s.generations) {
     lines.push(`generation ${g.id}: ${g.state}${g.zygote ? `, zygote pid ${g.zygote}` : ''}${g.datasets.length ? `, datasets ${g.datasets.join(', ')}` : ''}`);
     for (const w of g.workers) lines.push(`  worker ${g.id}.${w.slot}  pid ${w.pid}  ${w.state}`);
   }

@@ -26,6 +26,11 @@ export const COMMANDS = {
       'graceful-timeout': { type: 'number', default: 30, describe: 'Seconds a stopping worker may take before SIGKILL' },
       'boot-timeout': { type: 'number', default: 30, describe: 'Seconds a new worker may take to report ready' },
       'worker-mode': { choices: ['fork', 'exec'], default: 'fork', describe: 'fork workers from a zygote, or exec fresh node processes' },
+      'reload-strategy': {
+        choices: ['overlap', 'replace'],
+        default: 'overlap',
+        describe: 'overlap: load the new generation beside the serving one (needs both in memory); replace: release the serving one first (capacity drops during the swap)',
+      },
       preload: { type: 'boolean', default: false, describe: 'Import the app in the zygote before forking' },
       env: { type: 'string', array: true, default: [], describe: 'Set K=V in the workers\' environment (repeatable)' },
       pidfile: { type: 'string', describe: 'Write the supervisor\'s pid to this file' },

@@ -19,6 +19,7 @@ export interface StartArgs {
   'graceful-timeout': NumericArg;
   'boot-timeout': NumericArg;
   'worker-mode': string;
+  'reload-strategy': string;
   preload: boolean;
   env: string[];
   pidfile: string | undefined;
@@ -51,6 +52,8 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   checkUniqueNames(shares);
   const mode = args['worker-mode'];
   if (mode !== 'fork' && mode !== 'exec') throw badOption(`--worker-mode must be fork or exec, got '${mode}'`);
+  const reloadStrategy = args['reload-strategy'];
+  if (reloadStrategy !== 'overlap' && reloadStrategy !== 'replace') throw badOption(`--reload-strategy must be overlap or replace, got '${reloadStrategy}'`);
   return {
     app,
     shares,
@@ -66,6 +69,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     idleGraceMs: 1000,
     watch: args.watch,
     watchApp: args['watch-app'],
+    reloadStrategy,
   };
 }
 

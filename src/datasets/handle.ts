@@ -110,8 +110,8 @@ export function attachDataset(fd: number): DatasetHandle {
 }
 
 /**
- * Pre-faults every page of a dataset mapping in this process, so no request pays the page-fault tax (DESIGN.md
- * 2.13): MADV_POPULATE_READ where the kernel has it (>= 5.14), else one read per page.
+ * Pre-faults every page of a dataset mapping in this process, so no request pays the page-fault tax (docs/ARCHITECTURE.md,
+ * "Dataset memory"): MADV_POPULATE_READ where the kernel has it (>= 5.14), else one read per page.
  */
 export function populate(d: DatasetHandle): void {
   try {

@@ -1,4 +1,4 @@
-// Decides once per process whether dataset memfds are filled through MADV_HUGEPAGE mappings (DESIGN.md 2.13): with
+// Decides once per process whether dataset memfds are filled through MADV_HUGEPAGE mappings (docs/ARCHITECTURE.md, "Dataset memory"): with
 // shared-memory THP allowed, workers take ~700 faults per 1.5 GB instead of ~23k; otherwise they populate at boot.
 import * as fs from 'node:fs';
 

@@ -49,13 +49,7 @@ export async function loadDataset(spec: ShareSpec, options: LoadOptions = {}): P
   const src = openSource(spec.path);
   let fd = -1;
   try {
-    const plan = planDataset(src, spec);
-    const st = src.stat;
-    const { header, bytes } = layout(plan, {
-      name: spec.name,
-      generation: options.generation ?? 0,
-      source: { path: path.resolve(spec.path), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino },
-    });
+    const { plan, header, bytes } = planLayout(src, spec, options.generation ?? 0);
     const huge = (options.huge ?? hugePagePolicy().huge) ? 1 : 0;
     const shim = native();
     try {
@@ -86,6 +80,24 @@ export async function loadDataset(spec: ShareSpec, options: LoadOptions = {}): P
   } catch (e) {
     if (fd >= 0) fs.closeSync(fd);
     throw e;
+  } finally {
+    src.close();
+  }
+}
+
+/** The plan of `spec` and the memfd layout it gets. */
+function planLayout(src: ReturnType<typeof openSource>, spec: ShareSpec, generation: number) {
+  const plan = planDataset(src, spec);
+  const st = src.stat;
+  const source = { path: path.resolve(spec.path), size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+  return { plan, ...layout(plan, { name: spec.name, generation, source }) };
+}
+
+/** The bytes `spec`'s memfd will take, from the file's header alone (the memory a load must find first). */
+export function datasetFootprint(spec: ShareSpec): number {
+  const src = openSource(spec.path);
+  try {
+    return planLayout(src, spec, 0).header.size;
   } finally {
     src.close();
   }

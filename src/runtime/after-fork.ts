@@ -1,4 +1,4 @@
-// All post-fork hygiene of a forked worker, in order, in one place (STYLE.md 3; DESIGN.md 2.4-2.10). The zygote
+// All post-fork hygiene of a forked worker, in order, in one place (STYLE.md 3; docs/ARCHITECTURE.md, "Forking Node"). The zygote
 // holds nothing a child must undo except its command pipe on fd 0.
 import * as fs from 'node:fs';
 import { native } from '../native';

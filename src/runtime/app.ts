@@ -1,4 +1,4 @@
-// Loading the user's app and recognising what it exports (DESIGN.md section 5): a request listener, an object with
+// Loading the user's app and recognising what it exports (docs/ARCHITECTURE.md, "Processes"): a request listener, an object with
 // fetch(Request), an http.Server that is not listening, or nothing because the app calls listen() itself.
 import * as fs from 'node:fs';
 import * as http from 'node:http';

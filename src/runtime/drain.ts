@@ -1,4 +1,4 @@
-// Draining without dropping a request, with no help from the app (DESIGN.md section 4): close only the listening
+// Draining without dropping a request, with no help from the app (docs/ARCHITECTURE.md, "Draining"): close only the listening
 // handle; answer the next request on each open connection with `Connection: close`; close a connection that stays
 // idle only after a grace period, because one that looks idle may already have the client's next request on the wire.
 import type * as http from 'node:http';

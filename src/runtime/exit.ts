@@ -1,4 +1,4 @@
-// Every way a forked worker can end goes through _exit (DESIGN.md 2.4): Node's own shutdown waits on platform
+// Every way a forked worker can end goes through _exit (docs/ARCHITECTURE.md, "Forking Node"): Node's own shutdown waits on platform
 // threads the fork did not copy. stdout and stderr are made blocking first (pipes and sockets, journald's included,
 // are asynchronous in Node), so a write that returned is flushed before _exit.
 import * as fs from 'node:fs';

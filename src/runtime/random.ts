@@ -1,4 +1,4 @@
-// Randomness after fork (DESIGN.md 2.6): every forked child starts with the zygote's Math.random state, and Node's
+// Randomness after fork (docs/ARCHITECTURE.md, "Forking Node"): every forked child starts with the zygote's Math.random state, and Node's
 // randomUUID/randomInt caches would repeat across children if the zygote filled them. The zygote gets cache-free
 // versions; each worker gets a Math.random seeded from the kernel and Node's originals back.
 import crypto = require('node:crypto');

@@ -1,4 +1,4 @@
-// The zygote of one generation (DESIGN.md section 1): started with `node --single-threaded`, it maps the datasets,
+// The zygote of one generation (docs/ARCHITECTURE.md, "Processes"): started with `node --single-threaded`, it maps the datasets,
 // optionally imports the app, and then blocks reading "fork SLOT" lines on fd 0. It never runs its event loop, so a
 // forked child inherits no timers, servers or watchers: the child returns from the loop below and becomes a worker.
 import * as fs from 'node:fs';
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   }
   const threads = threadCount();
   if (threads > threadsAtStart) {
-    // a thread that holds a lock at fork time leaves that lock held forever in the child (DESIGN.md section 2)
+    // a thread that holds a lock at fork time leaves that lock held forever in the child (docs/ARCHITECTURE.md, "Forking Node")
     const message =
       `the zygote runs ${threads - threadsAtStart} more thread(s) than when it started (worker_threads, or the libuv ` +
       'thread pool used while importing the app with --preload); forking it could deadlock the workers. Start ' +

@@ -10,7 +10,7 @@
 // Signal handlers, pidfd watchers, timers and event pipes only queue events. tick() handles them in one fixed order:
 // queued events → reap orphans → deadlines (boot, stop) → restore the worker count → advance (promote a generation
 // whose workers are all ready, release drained ones, begin a queued reload, finish a stop). A generation's life is
-// the table in generation-state.ts and a worker's the one in worker-state.ts: #dispatch and applyWorkerEvent are
+// the table in generation-state.ts and a worker's the one in worker-state.ts: #dispatch and Workers.apply are
 // the only writers of either state. A reload queues generation N+1; it loads its datasets into new memfds, boots
 // beside N, and when all its workers are ready N is retired (drained: stop accepting, finish in-flight requests,
 // SIGKILL at the graceful timeout). If N+1 fails it is torn down and N keeps serving (#afterLoss decides). Reloads
@@ -26,12 +26,20 @@ import { Generation } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
 import type { SupervisorConfig } from './config';
 import type { Failure, QueuedEvent } from './events';
-import { loadGenerationDatasets } from './load-datasets';
+import { checkFits, generationNeeds, loadGenerationDatasets } from './load-datasets';
 import * as log from './log';
+import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { ReloadWaiters, type ReloadWaiter } from './reload-waiters';
-import { generationStatus, type SupervisorStatus } from './status';
+import { memoryBudget } from './memory';
+import { generationStatus, type MemoryStatus, type SupervisorStatus } from './status';
 import { exitHow, Workers } from './workers';
+
+/** A load error as a generation failure: its message and the exit code it means at start. */
+function failureOf(e: unknown): Failure {
+  if (isPreforkError(e)) return { why: `${e.message} [${e.code}]`, exitCode: exitCodeFor(e.code) };
+  return { why: String((e as Error)?.stack ?? e), exitCode: EXIT.FAILURE.code };
+}
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
@@ -42,6 +50,7 @@ export class Supervisor {
   readonly #queue: QueuedEvent[] = [];
   readonly #generations: Generation[] = [];
   readonly #waiters = new ReloadWaiters();
+  readonly #oom = new OomScores();
   readonly #workers: Workers;
   #nextId = 1;
   #stopping: 'graceful' | 'quick' | undefined;
@@ -56,7 +65,7 @@ export class Supervisor {
     this.#workers = new Workers(cfg, {
       onExit: (gen, worker, code, signal) => this.#enqueue({ type: 'exit', gen, worker, code, signal }),
       onBootFailed: (gen, why, exitCode) => this.#dispatch(gen, 'boot-failed', { why, exitCode }),
-    });
+    }, this.#oom);
   }
 
   /** Starts generation 1 and resolves with the exit code once the supervisor has stopped. */
@@ -69,6 +78,7 @@ export class Supervisor {
       onTick: () => this.#tick(),
     });
     log.info(hugePagePolicy().advice);
+    log.info(this.#oom.describe());
     this.#queueGeneration();
     this.#wake();
     return new Promise(resolve => (this.#done = resolve));
@@ -121,11 +131,8 @@ export class Supervisor {
       case 'loaded':
         ev.gen.datasets = ev.datasets;
         return this.#dispatch(ev.gen, 'loaded');
-      case 'load-failed': {
-        const e = ev.error;
-        const why = isPreforkError(e) ? `${e.message} [${e.code}]` : String((e as Error)?.stack ?? e);
-        return this.#dispatch(ev.gen, 'load-failed', { why, exitCode: isPreforkError(e) ? exitCodeFor(e.code) : EXIT.FAILURE.code });
-      }
+      case 'load-failed':
+        return this.#dispatch(ev.gen, 'load-failed', failureOf(ev.error));
     }
   }
 
@@ -152,6 +159,20 @@ export class Supervisor {
       lastReloadError: this.#lastReloadError || null,
       listeners: this.#cfg.listeners.map(l => l.label),
       generations: this.#generations.map(generationStatus),
+      memory: this.#memoryStatus(),
+    };
+  }
+
+  #memoryStatus(): MemoryStatus {
+    const budget = memoryBudget();
+    const serving = this.#serving()?.datasetBytes() ?? 0;
+    const { processes } = generationNeeds([], this.#cfg.workers, this.#cfg.mode);
+    return {
+      datasets: this.#generations.reduce((n, g) => n + g.datasetBytes(), 0),
+      limit: budget.cgroup?.limit ?? null,
+      headroom: budget.headroom,
+      strategy: this.#cfg.reloadStrategy,
+      reloadNeeds: processes + (this.#cfg.reloadStrategy === 'overlap' ? serving : 0),
     };
   }
 
@@ -192,7 +213,7 @@ export class Supervisor {
     switch (t.action) {
       case 'load':
         if (this.#serving()) log.info(`reloading: starting generation ${gen.id}`);
-        loadGenerationDatasets(this.#cfg.shares, gen.id, gen.abort.signal).then(
+        loadGenerationDatasets({ shares: this.#cfg.shares, generation: gen.id, workers: this.#cfg.workers, mode: this.#cfg.mode, signal: gen.abort.signal }).then(
           datasets => this.#enqueue({ type: 'loaded', gen, datasets }),
           error => this.#enqueue({ type: 'load-failed', gen, error }),
         );
@@ -206,6 +227,7 @@ export class Supervisor {
         const pids = [...gen.workers.values()].map(w => w.pid);
         log.info(`generation ${gen.id} ready: ${this.#cfg.workers} workers (pids ${pids.join(', ')})`);
         this.#lastReloadError = '';
+        this.#workers.serving(gen);
         this.#waiters.settle(gen.id, { ok: true, generation: gen.id, pids });
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
         return;
@@ -243,7 +265,11 @@ export class Supervisor {
         onZygoteExit: (code, signal) => this.#enqueue({ type: 'zygote-exit', gen, code, signal }),
       });
       gen.startedAt = performance.now();
-      if (this.#cfg.mode === 'fork') log.info(`generation ${gen.id}: zygote started (pid ${gen.startZygote()})`);
+      if (this.#cfg.mode === 'fork') {
+        const pid = gen.startZygote();
+        this.#oom.set(pid, 'zygote');
+        log.info(`generation ${gen.id}: zygote started (pid ${pid})`);
+      }
     } catch (e) {
       return this.#dispatch(gen, 'boot-failed', { why: `cannot start: ${(e as Error).message}`, exitCode: EXIT.SOFTWARE.code });
     }
@@ -253,8 +279,9 @@ export class Supervisor {
   }
 
   #fail(gen: Generation, { why, exitCode }: Failure): void {
-    this.#lastReloadError = why;
-    this.#waiters.settle(gen.id, { ok: false, error: why });
+    const serving = this.#serving();
+    this.#lastReloadError = serving ? `${why}; generation ${serving.id} keeps serving` : why;
+    this.#waiters.settle(gen.id, { ok: false, error: this.#lastReloadError });
     log.error(`generation ${gen.id} failed: ${why}`);
     gen.stopZygote(true);
     this.#workers.applyAll(gen, 'quit');
@@ -307,8 +334,27 @@ export class Supervisor {
     }
     for (let i = this.#generations.length - 1; i >= 0; i--) if (this.#generations[i]?.state === 'gone') this.#generations.splice(i, 1);
     const queued = this.#generations.find(g => g.state === 'queued');
-    if (queued && !this.#stopping && !this.#incoming()) this.#dispatch(queued, 'begin');
+    if (queued && !this.#stopping && !this.#incoming()) this.#begin(queued);
     if (this.#stopping && this.#generations.length === 0) this.#finish();
+  }
+
+  /** Begins a queued generation; with --reload-strategy replace, the serving one is drained and released first. */
+  #begin(queued: Generation): void {
+    if (this.#cfg.reloadStrategy === 'replace') {
+      const serving = this.#serving();
+      if (serving) {
+        const { shares, workers, mode } = this.#cfg;
+        try {
+          checkFits(queued.id, generationNeeds(shares, workers, mode), serving.datasetBytes());
+        } catch (e) {
+          return this.#dispatch(queued, 'load-failed', failureOf(e));
+        }
+        log.warn(`reload strategy replace: generation ${serving.id} drains before generation ${queued.id} loads; capacity is 0 workers until generation ${queued.id} is ready`);
+        return this.#dispatch(serving, 'retire');
+      }
+      if (this.#generations.some(g => g !== queued && g.datasets.length > 0)) return; // its memory is not free yet
+    }
+    this.#dispatch(queued, 'begin');
   }
 
   #stop(how: 'graceful' | 'quick', exitCode: number): void {

@@ -19,4 +19,6 @@ export interface SupervisorConfig {
   /** Reload when a --share file changes; with watchApp, also when the app's code changes. */
   watch: boolean;
   watchApp: boolean;
+  /** overlap: the new generation loads beside the serving one; replace: the serving one is released first. */
+  reloadStrategy: 'overlap' | 'replace';
 }

@@ -50,7 +50,8 @@ const stay = (s: GenerationState): Cell => [s, 'ignore'];
 /** Every state's answer to every event. */
 export const GENERATION_TABLE: Readonly<Record<GenerationState, Row>> = {
   queued: {
-    begin: ['loading', 'load'], loaded: null, 'load-failed': null, 'zygote-ready': null, 'all-ready': null,
+    // load-failed: it cannot fit even after the serving generation is released (--reload-strategy replace)
+    begin: ['loading', 'load'], loaded: null, 'load-failed': ['failed', 'fail'], 'zygote-ready': null, 'all-ready': null,
     'boot-failed': null, 'zygote-exit': null, retire: null, stop: ['gone', 'cancel'], quit: ['gone', 'cancel'], drained: null,
   },
   loading: {

@@ -217,6 +217,11 @@ export class Generation {
     this.datasets = [];
   }
 
+  /** Bytes its dataset memfds hold. */
+  datasetBytes(): number {
+    return this.datasets.reduce((n, d) => n + d.header.size, 0);
+  }
+
   /** Its zygote's and workers' pids (the ones the supervisor watches and reaps itself). */
   pids(): number[] {
     const workers = [...this.workers.values()].map(w => w.pid).filter(p => p > 0);

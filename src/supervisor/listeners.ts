@@ -1,4 +1,4 @@
-// Listening sockets (DESIGN.md 2.11): created in the shim, never by a net.Server in the supervisor (its loop would
+// Listening sockets (docs/ARCHITECTURE.md, "Forking Node"): created in the shim, never by a net.Server in the supervisor (its loop would
 // accept too), then inherited by every zygote and worker.
 import * as fs from 'node:fs';
 import { PreforkError } from '../errors';

@@ -1,12 +1,65 @@
-// Loads every --share file of one generation into sealed memfds, one after the other, logging each; on any failure
-// it closes what it had loaded and rethrows, so a failed generation holds no memory.
+// Loads every --share file of one generation into sealed memfds, one after the other, logging each. Before the first
+// byte is copied it checks that the whole generation fits in the memory the service may still use (memory.ts), so a
+// reload that cannot fit fails closed instead of waking the OOM killer; on any failure (or abort) it closes what it
+// had loaded and rethrows, so a failed generation holds no memory.
 import { performance } from 'node:perf_hooks';
 import type { SharedDataset } from '../datasets/load';
-import { loadDataset } from '../datasets/load';
+import { datasetFootprint, loadDataset } from '../datasets/load';
 import type { ShareSpec } from '../datasets/spec';
+import { PreforkError } from '../errors';
 import * as log from './log';
+import { formatBytes, memoryBudget, type MemoryBudget } from './memory';
 
-export async function loadGenerationDatasets(shares: ShareSpec[], generation: number, signal?: AbortSignal): Promise<SharedDataset[]> {
+const MiB = 1 << 20;
+/**
+ * Memory a generation takes besides its datasets: a zygote (node --single-threaded with prefork's runtime, ~40 MB
+ * resident) and its workers (forked: the pages they dirty, ~5 MB idle, more under load; exec'd: a whole node each).
+ */
+const ZYGOTE_BYTES = 48 * MiB;
+const WORKER_BYTES = { fork: 16 * MiB, exec: 48 * MiB } as const;
+
+export interface GenerationNeeds {
+  datasets: number;
+  processes: number;
+}
+
+/** What generation `shares` will take: its memfds (from the files' headers) and its processes. */
+export function generationNeeds(shares: readonly ShareSpec[], workers: number, mode: 'fork' | 'exec'): GenerationNeeds {
+  const datasets = shares.reduce((n, spec) => n + datasetFootprint(spec), 0);
+  return { datasets, processes: (mode === 'fork' ? ZYGOTE_BYTES : 0) + workers * WORKER_BYTES[mode] };
+}
+
+/** Where the memory comes from, in words: the cgroup's limit or the machine's MemAvailable. */
+export function describeRoom(budget: MemoryBudget, headroom: number): string {
+  const { cgroup } = budget;
+  return cgroup && cgroup.limit - cgroup.used <= budget.memAvailable
+    ? `the service may use ${formatBytes(headroom)} more under its memory limit (${formatBytes(cgroup.limit, true)})`
+    : `the machine has ${formatBytes(headroom)} available (MemAvailable)`;
+}
+
+/**
+ * Throws PREFORK_NO_MEMORY unless `needs` fits; `freed` is what another generation releases before this one loads
+ * (--reload-strategy replace).
+ */
+export function checkFits(generation: number, needs: GenerationNeeds, freed = 0, budget = memoryBudget()): void {
+  const total = needs.datasets + needs.processes;
+  const headroom = budget.headroom + freed;
+  if (total <= headroom) return;
+  const parts = `datasets ${formatBytes(needs.datasets)}, zygote and workers ${formatBytes(needs.processes)}`;
+  const counting = freed > 0 ? `, counting the ${formatBytes(freed)} the serving generation frees first` : '';
+  throw new PreforkError('PREFORK_NO_MEMORY', `generation ${generation} needs ${formatBytes(total)} (${parts}); ${describeRoom(budget, headroom)}${counting}`);
+}
+
+export interface LoadPlan {
+  shares: ShareSpec[];
+  generation: number;
+  workers: number;
+  mode: 'fork' | 'exec';
+  signal?: AbortSignal;
+}
+
+export async function loadGenerationDatasets({ shares, generation, workers, mode, signal }: LoadPlan): Promise<SharedDataset[]> {
+  checkFits(generation, generationNeeds(shares, workers, mode));
   const t0 = performance.now();
   const loaded: SharedDataset[] = [];
   try {

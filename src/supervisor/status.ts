@@ -18,6 +18,19 @@ export interface GenerationStatus {
   workers: WorkerStatus[];
 }
 
+/** Memory, in bytes: what the datasets hold, what the service may still use, and what a reload would need. */
+export interface MemoryStatus {
+  /** Every generation's dataset memfds. */
+  datasets: number;
+  /** The tightest memory cgroup limit over the service, or null without one. */
+  limit: number | null;
+  /** What the service may still allocate (the cgroup's room, or MemAvailable if less). */
+  headroom: number;
+  strategy: 'overlap' | 'replace';
+  /** What a reload of the same files must find free: overlap, their datasets again plus the new processes. */
+  reloadNeeds: number;
+}
+
 export interface SupervisorStatus {
   pid: number;
   /** The generation that serves, if any. */
@@ -26,6 +39,7 @@ export interface SupervisorStatus {
   lastReloadError: string | null;
   listeners: string[];
   generations: GenerationStatus[];
+  memory: MemoryStatus;
 }
 
 /** One generation's row. */

@@ -2,6 +2,7 @@
 // worker-state.ts's table names (watch the pidfd, mark ready, SIGTERM, SIGKILL, forget once reaped), enforces the
 // boot and graceful deadlines, refills slots with backoff, and counts boot failures. The worker tables themselves
 // live in each Generation; what a failure means for the generation is decided by the arbiter (onBootFailed).
+import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
@@ -10,6 +11,8 @@ import { RespawnBackoff } from './backoff';
 import type { Generation } from './generation';
 import { FORKING } from './generation-state';
 import * as log from './log';
+import { oomKillCount } from './memory';
+import type { OomScores } from './oom';
 import type { Worker, WorkerEvent } from './worker-state';
 import { transition } from './worker-state';
 
@@ -26,6 +29,8 @@ export interface WorkersHooks {
   onBootFailed(gen: Generation, why: string, exitCode: number): void;
 }
 
+const SIGKILL = os.constants.signals.SIGKILL;
+
 /** Boot failures that fail a generation that does not serve yet (at least one per wanted worker). */
 const MIN_BOOT_FAILURES = 3;
 
@@ -35,10 +40,14 @@ export class Workers {
   readonly #cfg: WorkersConfig;
   readonly #hooks: WorkersHooks;
   readonly #backoff = new RespawnBackoff();
+  readonly #oom: OomScores;
+  /** The OOM-kill counter when last looked at, to tell an OOM kill from another SIGKILL. */
+  #oomKills = oomKillCount();
 
-  constructor(cfg: WorkersConfig, hooks: WorkersHooks) {
+  constructor(cfg: WorkersConfig, hooks: WorkersHooks, oom: OomScores) {
     this.#cfg = cfg;
     this.#hooks = hooks;
+    this.#oom = oom;
   }
 
   /** A new worker in `slot`: forked at once if the generation can fork, else when its zygote is ready. */
@@ -83,6 +92,8 @@ export class Workers {
 
   #onForked(gen: Generation, w: Worker, pid: number): void {
     w.pid = pid;
+    // a new generation's workers are the OOM killer's first choice; a serving generation's replacements are not
+    this.#oom.set(pid, gen.state === 'active' ? 'serving' : 'booting');
     this.apply(gen, w, 'forked');
     log.info(`worker ${gen.id}.${w.slot} started (pid ${pid})`);
   }
@@ -131,11 +142,25 @@ export class Workers {
     const bootFailed = !w.wasReady && was !== 'stopping';
     this.apply(gen, w, 'exit');
     if (was === 'stopping') return log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) exited with ${exitHow(code, sig)}`);
-    (bootFailed ? log.error : log.warn)(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ${bootFailed ? 'failed to boot' : 'died'}: exited with ${exitHow(code, sig)}`);
+    const oom = sig === SIGKILL ? this.#oomSuspected() : '';
+    (bootFailed ? log.error : log.warn)(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ${bootFailed ? 'failed to boot' : 'died'}: exited with ${exitHow(code, sig)}${oom}`);
     if (bootFailed || code === WORKER_BOOT_ERROR) this.#countBootFailure(gen);
     if (!FORKING.has(gen.state)) return;
     const delay = this.#backoff.exited(performance.now());
     if (delay > 0) log.warn(`${this.#backoff.recentExits} worker exits in the last minute: next worker starts in ${delay} ms`);
+  }
+
+  /** For a SIGKILL nobody here sent: whether the kernel's OOM-kill counter rose since the last look. */
+  #oomSuspected(): string {
+    const before = this.#oomKills;
+    const now = (this.#oomKills = oomKillCount());
+    if (now === undefined || before === undefined || now <= before) return '';
+    return ` (OOM suspected: the OOM killer's count in this memory cgroup rose from ${before} to ${now})`;
+  }
+
+  /** Workers of `gen` now serve: they move behind the next generation's in the OOM killer's order. */
+  serving(gen: Generation): void {
+    for (const w of gen.workers.values()) if (w.pid > 0) this.#oom.set(w.pid, 'serving');
   }
 
   /** Enough boot failures fail a generation (the arbiter's table ignores them for one that serves). */

@@ -286,3 +286,18 @@ export function filledF64Npy(value: number, n = 1000): Buffer {
   for (let i = 0; i < n; i++) bytes.writeDoubleLE(value, header + i * 8);
   return bytes;
 }
+
+/** Writes a big float64 .npy of `n` copies of `value` to `file` (atomically: temp file + rename) in 8 MB chunks. */
+export function writeFilledF64Npy(file: string, value: number, n: number): void {
+  const header = npy(npyDict('<f8', [n]), new Uint8Array(0));
+  const chunk = Buffer.alloc(1 << 23);
+  for (let i = 0; i < chunk.length; i += 8) chunk.writeDoubleLE(value, i);
+  const fd = fs.openSync(`${file}.tmp`, 'w');
+  try {
+    fs.writeSync(fd, header);
+    for (let left = n * 8; left > 0; left -= chunk.length) fs.writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(`${file}.tmp`, file);
+}

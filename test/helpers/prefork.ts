@@ -33,7 +33,7 @@ export interface Running {
 export async function startPrefork(
   t: Teardown,
   args: string[],
-  opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+  opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; cgroupProcs?: string } = {},
 ): Promise<Running> {
   let control = '';
   if (args[0] === 'start' && !args.includes('--control')) {
@@ -42,7 +42,11 @@ export async function startPrefork(
     args = [...args, '--control', control];
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   }
-  const proc = spawn(process.execPath, [BIN, ...args], {
+  // inside a cgroup: a shell moves itself there, then execs prefork (so the pid is prefork's)
+  const [file, argv] = opts.cgroupProcs === undefined
+    ? [process.execPath, [BIN, ...args]]
+    : ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', opts.cgroupProcs, process.execPath, BIN, ...args]];
+  const proc = spawn(file, argv, {
     cwd: opts.cwd ?? ROOT,
     env: cleanEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-// DESIGN.md 2.3: forking Node is only safe from a --single-threaded process. 500 forks that allocate under GC
+// docs/ARCHITECTURE.md, "Forking Node": forking Node is only safe from a --single-threaded process. 500 forks that allocate under GC
 // pressure, use fs, crypto, the thread pool and timers, run a hot loop, and exit: no hang, no crash, hot code
 // optimised in every child.
 //
