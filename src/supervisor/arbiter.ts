@@ -17,29 +17,21 @@
 // that arrive during a swap join the one queued generation after it.
 import { performance } from 'node:perf_hooks';
 import { hugePagePolicy } from '../datasets/hugepages';
-import { isPreforkError } from '../errors';
-import { EXIT, exitCodeFor } from '../exit-codes';
+import { EXIT } from '../exit-codes';
 import { native } from '../native';
 import type { RuntimeEvent } from '../protocol';
 import type { ControlReply, ControlRequest } from './control';
 import { Generation } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
 import type { SupervisorConfig } from './config';
-import type { Failure, QueuedEvent } from './events';
+import { failureOf, type Failure, type QueuedEvent } from './events';
 import { checkFits, generationNeeds, loadGenerationDatasets } from './load-datasets';
 import * as log from './log';
 import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { ReloadWaiters, type ReloadWaiter } from './reload-waiters';
-import { memoryBudget } from './memory';
-import { generationStatus, type MemoryStatus, type SupervisorStatus } from './status';
+import { generationStatus, memoryStatus, type SupervisorStatus } from './status';
 import { exitHow, Workers } from './workers';
-
-/** A load error as a generation failure: its message and the exit code it means at start. */
-function failureOf(e: unknown): Failure {
-  if (isPreforkError(e)) return { why: `${e.message} [${e.code}]`, exitCode: exitCodeFor(e.code) };
-  return { why: String((e as Error)?.stack ?? e), exitCode: EXIT.FAILURE.code };
-}
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
@@ -79,8 +71,7 @@ export class Supervisor {
     });
     log.info(hugePagePolicy().advice);
     log.info(this.#oom.describe());
-    this.#queueGeneration();
-    this.#wake();
+    this.reload(); // generation 1
     return new Promise(resolve => (this.#done = resolve));
   }
 
@@ -107,8 +98,7 @@ export class Supervisor {
     }
     // as the subreaper, collect every zombie that is not a zygote or worker of ours (an app's orphans)
     native().reapOrphans(this.#generations.flatMap(g => g.pids()));
-    this.#checkDeadlines();
-    this.#restoreWorkerCount();
+    this.#health();
     this.#advance();
   }
 
@@ -159,20 +149,7 @@ export class Supervisor {
       lastReloadError: this.#lastReloadError || null,
       listeners: this.#cfg.listeners.map(l => l.label),
       generations: this.#generations.map(generationStatus),
-      memory: this.#memoryStatus(),
-    };
-  }
-
-  #memoryStatus(): MemoryStatus {
-    const budget = memoryBudget();
-    const serving = this.#serving()?.datasetBytes() ?? 0;
-    const { processes } = generationNeeds([], this.#cfg.workers, this.#cfg.mode);
-    return {
-      datasets: this.#generations.reduce((n, g) => n + g.datasetBytes(), 0),
-      limit: budget.cgroup?.limit ?? null,
-      headroom: budget.headroom,
-      strategy: this.#cfg.reloadStrategy,
-      reloadNeeds: processes + (this.#cfg.reloadStrategy === 'overlap' ? serving : 0),
+      memory: memoryStatus(this.#generations, this.#serving(), this.#cfg),
     };
   }
 
@@ -182,25 +159,16 @@ export class Supervisor {
     let gen = this.#generations.find(g => g.state === 'queued');
     if (!gen) {
       if (this.#incoming()) log.info('reload requested during a swap: one more swap will follow');
-      gen = this.#queueGeneration();
+      const { app, mode, preload, env, idleGraceMs, listeners } = this.#cfg;
+      gen = new Generation(this.#nextId++, { app, mode, preload, env, idleGraceMs, listeners, populate: !hugePagePolicy().huge });
+      this.#generations.push(gen);
     }
     if (waiter) this.#waiters.add(gen.id, waiter);
+    this.#wake();
   }
 
-  #queueGeneration(): Generation {
-    const { app, mode, preload, env, idleGraceMs, listeners } = this.#cfg;
-    const gen = new Generation(this.#nextId++, { app, mode, preload, env, idleGraceMs, listeners, populate: !hugePagePolicy().huge });
-    this.#generations.push(gen);
-    return gen;
-  }
-
-  #serving(): Generation | undefined {
-    return this.#generations.find(g => SERVING.has(g.state));
-  }
-
-  #incoming(): Generation | undefined {
-    return this.#generations.find(g => INCOMING.has(g.state));
-  }
+  #serving = () => this.#generations.find(g => SERVING.has(g.state));
+  #incoming = () => this.#generations.find(g => INCOMING.has(g.state));
 
   // ---- generations: the table's actions ---------------------------------------------------------------------------
 
@@ -225,9 +193,9 @@ export class Supervisor {
         return;
       case 'promote': {
         const pids = [...gen.workers.values()].map(w => w.pid);
+        this.#workers.serving(gen); // before the log line that says it serves
         log.info(`generation ${gen.id} ready: ${this.#cfg.workers} workers (pids ${pids.join(', ')})`);
         this.#lastReloadError = '';
-        this.#workers.serving(gen);
         this.#waiters.settle(gen.id, { ok: true, generation: gen.id, pids });
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
         return;
@@ -311,7 +279,8 @@ export class Supervisor {
 
   // ---- health and progress ------------------------------------------------------------------------------------------
 
-  #checkDeadlines(): void {
+  /** Deadlines (a zygote or worker too slow to boot, a worker too slow to stop), then the worker count restored. */
+  #health(): void {
     const now = performance.now();
     for (const gen of [...this.#generations]) {
       if (gen.state === 'starting' && now - gen.startedAt > this.#cfg.bootTimeoutMs) {
@@ -319,12 +288,8 @@ export class Supervisor {
       } else {
         this.#workers.checkDeadlines(gen, now);
       }
+      if (!this.#stopping) this.#workers.restore(gen, now);
     }
-  }
-
-  #restoreWorkerCount(): void {
-    if (this.#stopping) return;
-    for (const gen of this.#generations) this.#workers.restore(gen, performance.now());
   }
 
   #advance(): void {

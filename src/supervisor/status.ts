@@ -1,6 +1,9 @@
 // The shape `prefork status --json` prints: a snapshot of the supervisor's tables, typed so scripts and the CLI's
 // text form read the same fields.
+import type { SupervisorConfig } from './config';
 import type { Generation } from './generation';
+import { generationNeeds } from './load-datasets';
+import { memoryBudget } from './memory';
 import type { GenerationState } from './generation-state';
 import type { WorkerState } from './worker-state';
 
@@ -50,5 +53,18 @@ export function generationStatus(g: Generation): GenerationStatus {
     zygote: g.zygotePid ?? null,
     datasets: g.datasets.map(d => d.name),
     workers: [...g.workers.values()].map(w => ({ slot: w.slot, pid: w.pid, state: w.state })),
+  };
+}
+
+/** The memory numbers: what is held, what may still be used, what a reload of the same files needs. */
+export function memoryStatus(generations: readonly Generation[], serving: Generation | undefined, cfg: SupervisorConfig): MemoryStatus {
+  const budget = memoryBudget();
+  const { processes } = generationNeeds([], cfg.workers, cfg.mode);
+  return {
+    datasets: generations.reduce((n, g) => n + g.datasetBytes(), 0),
+    limit: budget.cgroup?.limit ?? null,
+    headroom: budget.headroom,
+    strategy: cfg.reloadStrategy,
+    reloadNeeds: processes + (cfg.reloadStrategy === 'overlap' ? (serving?.datasetBytes() ?? 0) : 0),
   };
 }
