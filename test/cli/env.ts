@@ -1,36 +1,15 @@
 // Options from PREFORK_* variables (src/cli/env.ts), through the real CLI with an environment given explicitly (not
 // cleanEnv's copy of ours): an unknown variable or PREFORK itself is warned about or ignored and the command runs;
 // a known one sets its command's option, below the command line.
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import t from 'tap';
 import { envName, envValues, unknownEnvWarnings } from '../../src/cli/env';
 import { COMMANDS } from '../../src/cli/options';
 import { EXIT } from '../../src/exit-codes';
-import { APPS, BIN, FIXTURES, ROOT, startPrefork } from '../helpers/prefork';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { APPS, FIXTURES, runCli, startPrefork } from '../helpers/prefork';
 
 /** Runs `prefork …args` with exactly `env` plus PATH (killed after 30 s). */
-function prefork(args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', code => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const prefork = (args: string[], env: Record<string, string>) => runCli(args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeoutMs: 30_000 });
 
 const vector = path.join(FIXTURES, 'f64_vector.npy');
 const nowhere = '/nonexistent/prefork-test.sock';

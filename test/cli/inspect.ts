@@ -1,37 +1,16 @@
 // `prefork inspect` through the real CLI: every fixture at once against the manifest (JSON), the text form, and the
 // documented exit codes for bad data (65), a missing file (66) and a bad command line (64).
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InspectedFile } from '../../src/cli/inspect';
 import { EXIT } from '../../src/exit-codes';
 import { fixture, manifest, npy, npyDict, numpyDescr } from '../helpers/build';
-import { BIN, cleanEnv, FIXTURES, ROOT } from '../helpers/prefork';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { FIXTURES, ROOT, runCli } from '../helpers/prefork';
 
 /** Runs `prefork …args` to completion (killed after 30 s). */
-function prefork(args: string[], cwd = ROOT): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', code => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const prefork = (args: string[], cwd = ROOT) => runCli(args, { cwd, timeoutMs: 30_000 });
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-inspect-'));

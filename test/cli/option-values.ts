@@ -1,35 +1,14 @@
 // Numeric options (src/cli/option-values.ts): a bad value is quoted as the user typed it, not as yargs' NaN, for every
 // numeric option of every command, through the real CLI; and the validators on their own.
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import t from 'tap';
 import { positiveInt, positiveSeconds } from '../../src/cli/option-values';
 import { EXIT } from '../../src/exit-codes';
 import { throwsPrefork } from '../helpers/build';
-import { APPS, BIN, ROOT } from '../helpers/prefork';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { APPS, runCli } from '../helpers/prefork';
 
 /** Runs `prefork …args` with only PATH in the environment (killed after 30 s). */
-function prefork(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', code => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const prefork = (args: string[]) => runCli(args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeoutMs: 30_000 });
 
 const app = path.join(APPS, 'probe.js');
 const nowhere = '/nonexistent/prefork-test.sock';
