@@ -20,7 +20,7 @@ import { hugePagePolicy } from '../datasets/hugepages';
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
 import type { RuntimeEvent } from '../protocol';
-import type { ControlReply, ControlRequest } from './control';
+import type { ControlReply } from './control';
 import { Generation } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
 import type { SupervisorConfig } from './config';
@@ -64,7 +64,7 @@ export class Supervisor {
   async run(): Promise<number> {
     this.#plumbing = await openPlumbing(this.#cfg, {
       onSignal: signal => this.#enqueue({ type: 'signal', signal }),
-      onControl: (req, reply) => this.#onControl(req, reply),
+      control: { reload: reply => this.reload(reply), stop: () => this.#stop('graceful', EXIT.OK.code), status: () => ({ ...this.status() }) },
       onChange: what => this.#enqueue({ type: 'reload', reason: `changed: ${what}` }),
       onDeleted: file => log.warn(`watched file ${file} was deleted; generation ${this.#serving()?.id ?? '-'} keeps serving`),
       onTick: () => this.#tick(),
@@ -123,20 +123,6 @@ export class Supervisor {
         return this.#dispatch(ev.gen, 'loaded');
       case 'load-failed':
         return this.#dispatch(ev.gen, 'load-failed', failureOf(ev.error));
-    }
-  }
-
-  #onControl(req: ControlRequest, reply: (r: ControlReply) => void): void {
-    switch (req.cmd) {
-      case 'reload':
-        return this.reload(reply);
-      case 'stop':
-        reply({ ok: true, pid: process.pid });
-        return this.#stop('graceful', EXIT.OK.code);
-      case 'status':
-        return reply({ ok: true, ...this.status() });
-      default:
-        return reply({ ok: false, error: `unknown command '${(req as { cmd?: unknown }).cmd}'` });
     }
   }
 

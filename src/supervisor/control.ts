@@ -9,6 +9,28 @@ import { PreforkError } from '../errors';
 export type ControlRequest = { cmd: 'reload' } | { cmd: 'stop' } | { cmd: 'status' };
 export type ControlReply = { ok: true; [k: string]: unknown } | { ok: false; error: string };
 
+/** What the supervisor does for each command; `reload` answers when the swap ends. */
+export interface ControlHandlers {
+  reload(reply: (r: ControlReply) => void): void;
+  stop(): void;
+  status(): Record<string, unknown>;
+}
+
+/** Answers one request from `handlers`. */
+function answer(req: ControlRequest, handlers: ControlHandlers, reply: (r: ControlReply) => void): void {
+  switch (req.cmd) {
+    case 'reload':
+      return handlers.reload(reply);
+    case 'stop':
+      reply({ ok: true, pid: process.pid });
+      return handlers.stop();
+    case 'status':
+      return reply({ ok: true, ...handlers.status() });
+    default:
+      return reply({ ok: false, error: `unknown command '${(req as { cmd?: unknown }).cmd}'` });
+  }
+}
+
 /** Where the control socket lives unless --control says otherwise: systemd's RuntimeDirectory, XDG, or /tmp. */
 export function defaultControlPath(): string {
   const dir = process.env.RUNTIME_DIRECTORY?.split(':')[0] ?? process.env.XDG_RUNTIME_DIR ?? os.tmpdir();
@@ -28,7 +50,7 @@ function answers(file: string): Promise<boolean> {
 }
 
 /** Listens on `file`; refuses if another supervisor already answers there, removes a stale socket file otherwise. */
-export async function serveControl(file: string, handle: (req: ControlRequest, reply: (r: ControlReply) => void) => void): Promise<net.Server> {
+export async function serveControl(file: string, handlers: ControlHandlers): Promise<net.Server> {
   if (fs.existsSync(file)) {
     if (await answers(file)) {
       throw new PreforkError('PREFORK_BAD_OPTION', `--control ${file}: another prefork supervisor answers there; give this one its own --control path`);
@@ -50,7 +72,7 @@ export async function serveControl(file: string, handle: (req: ControlRequest, r
         conn.end(`${JSON.stringify({ ok: false, error: 'bad request' })}\n`);
         return;
       }
-      handle(req, reply => {
+      answer(req, handlers, reply => {
         if (!conn.destroyed) conn.end(`${JSON.stringify(reply)}\n`);
       });
     });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { onExit } from 'signal-exit';
 import type * as net from 'node:net';
 import { native } from '../native';
-import type { ControlReply, ControlRequest } from './control';
+import type { ControlHandlers } from './control';
 import { serveControl } from './control';
 import { closeListener, type Listener } from './listeners';
 import * as log from './log';
@@ -25,7 +25,7 @@ export interface PlumbingConfig {
 
 export interface PlumbingHooks {
   onSignal(signal: NodeJS.Signals): void;
-  onControl(req: ControlRequest, reply: (r: ControlReply) => void): void;
+  control: ControlHandlers;
   onChange(what: string): void;
   onDeleted(file: string): void;
   onTick(): void;
@@ -41,7 +41,7 @@ export interface Plumbing {
 
 /** Opens the control socket, pidfile, signal handlers, timer and watchers. */
 export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): Promise<Plumbing> {
-  const control: net.Server = await serveControl(cfg.control, hooks.onControl);
+  const control: net.Server = await serveControl(cfg.control, hooks.control);
   onExit(() => {
     fs.rmSync(cfg.control, { force: true });
     if (cfg.pidfile) fs.rmSync(cfg.pidfile, { force: true });
