@@ -15,7 +15,7 @@ import { halfToNumber, sumOf } from '../../src/datasets/numeric';
 import { parseShareSpec } from '../../src/datasets/spec';
 import { isPreforkError, type PreforkErrorCode } from '../../src/errors';
 import { native, SEAL } from '../../src/native';
-import { FIXTURES, fixture, manifest, npy, npyDict, numpyDescr, sha256, zip, type ManifestArray } from '../helpers/build';
+import { FIXTURES, fixture, manifest, npy, npyDict, numpyDescr, sha256, writeFilledF64Npy, zip, type ManifestArray } from '../helpers/build';
 import { cleanEnv, ROOT } from '../helpers/prefork';
 
 /** The manifest's value checks, which helpers/build.ts's ManifestArray leaves out. */
@@ -293,6 +293,28 @@ t.test('a failing load closes the memfd and the source file', async t => {
   t.ok(during.length > 0 && during.every(fds => fds.length === 1), `the memfd existed while copying: ${JSON.stringify(during[0])}`);
   t.same(fdsPointingAt(dir), [], 'the archive is closed');
   t.same(fdsPointingAt(MEMFD), [], 'the memfd is closed');
+});
+
+t.test('an abandoned load (AbortSignal) stops between chunks and closes its half-filled memfd at once', async t => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'big.npy');
+  writeFilledF64Npy(file, 1, (100 << 20) / 8);
+  const abort = new AbortController();
+  let calls = 0;
+  const during: string[][] = [];
+  const load = loadDataset(parseShareSpec(file), {
+    signal: abort.signal,
+    onProgress: () => {
+      calls++;
+      during.push(fdsPointingAt(MEMFD));
+      abort.abort();
+    },
+  });
+  await t.rejects(load, { name: 'AbortError' }, 'the load rejects with an AbortError');
+  t.equal(calls, 1, 'after one 32 MiB chunk of the 100 MiB, not after all of them');
+  t.equal(during[0]?.length, 1, 'the memfd existed while copying');
+  t.same(fdsPointingAt(MEMFD), [], 'and is closed');
+  t.same(fdsPointingAt(dir), [], 'so is the file');
 });
 
 t.test('a deflated .npz member that inflates to more or fewer bytes than declared is a PreforkError', async t => {
