@@ -212,6 +212,22 @@ static napi_value listen_unix_js(napi_env env, napi_callback_info info) {
   return fd < 0 ? pf_throw_errno(env, "listen", -fd) : pf_int(env, fd);
 }
 
+/* peerCred(fd) -> [pid, uid, gid] of a connected unix socket's peer */
+static napi_value peer_cred_js(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  int64_t fd;
+  if (!pf_args(env, info, 1, a) || !pf_arg_i64(env, a[0], &fd)) return NULL;
+  int pid = 0, uid = 0, gid = 0;
+  int rc = pf_peer_cred((int)fd, &pid, &uid, &gid);
+  if (rc < 0) return pf_throw_errno(env, "getsockopt(SO_PEERCRED)", -rc);
+  napi_value arr;
+  napi_create_array_with_length(env, 3, &arr);
+  napi_set_element(env, arr, 0, pf_int(env, pid));
+  napi_set_element(env, arr, 1, pf_int(env, uid));
+  napi_set_element(env, arr, 2, pf_int(env, gid));
+  return arr;
+}
+
 /* pipe() -> [readFd, writeFd], both close-on-exec */
 static napi_value pipe_js(napi_env env, napi_callback_info info) {
   int fds[2];
@@ -246,5 +262,6 @@ void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "listenTcp", listen_tcp_js);
   pf_export(env, exports, "listenUnix", listen_unix_js);
   pf_export(env, exports, "pipe", pipe_js);
+  pf_export(env, exports, "peerCred", peer_cred_js);
   pf_export(env, exports, "reapOrphans", reap_orphans_js);
 }

@@ -32,5 +32,6 @@ void pf_exit(int code);
 /* sock.c: listening sockets that no event loop owns */
 int pf_listen_tcp(const char *host, int port, int backlog, int *bound_port);
 int pf_listen_unix(const char *path, int backlog);
+int pf_peer_cred(int fd, int *pid, int *uid, int *gid);
 
 #endif

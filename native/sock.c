@@ -58,3 +58,14 @@ int pf_listen_unix(const char *path, int backlog) {
   }
   return fd;
 }
+
+/* The credentials the kernel recorded for the peer of a connected unix socket (SO_PEERCRED). */
+int pf_peer_cred(int fd, int *pid, int *uid, int *gid) {
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -errno;
+  *pid = (int)cred.pid;
+  *uid = (int)cred.uid;
+  *gid = (int)cred.gid;
+  return 0;
+}

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   PREFORK_APP_MISSING: 'the app file or directory does not exist',
   PREFORK_NOT_RUNNING: 'no supervisor answers for this pidfile or control socket',
   PREFORK_NO_MEMORY: 'the datasets do not fit in the memory the service may still use',
+  PREFORK_UNSAFE_CONTROL: 'a control socket or its directory belongs to another user or can be written by others',
 } as const;
 
 export type PreforkErrorCode = keyof typeof ERROR_CODES;

@@ -12,6 +12,7 @@ export const EXIT = {
   UNAVAILABLE: { code: 69, meaning: 'no running supervisor answers (reload, status, stop)' },
   SOFTWARE: { code: 70, meaning: 'a system call prefork needs failed (memfd, fork, socket)' },
   NOMEM: { code: 71, meaning: 'the datasets do not fit in the memory the service may use (memory cgroup limit or MemAvailable)' },
+  NOPERM: { code: 77, meaning: 'a control socket or its directory is not safe to use (another user\'s, writable by others, a symlink)' },
   TEMPFAIL: { code: 75, meaning: 'a reload failed; the old generation keeps serving' },
 } as const;
 
@@ -31,6 +32,8 @@ export function exitCodeFor(code: PreforkErrorCode): number {
     case 'PREFORK_NATIVE':
     case 'PREFORK_UNSUPPORTED_RUNTIME':
       return EXIT.SOFTWARE.code;
+    case 'PREFORK_UNSAFE_CONTROL':
+      return EXIT.NOPERM.code;
     case 'PREFORK_NO_MEMORY':
       return EXIT.NOMEM.code;
     case 'PREFORK_NO_DATASET':

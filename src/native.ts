@@ -26,6 +26,8 @@ export interface Binding {
   listenTcp(host: string, port: number, backlog: number): [fd: number, port: number];
   listenUnix(path: string, backlog: number): number;
   pipe(): [readFd: number, writeFd: number];
+  /** SO_PEERCRED of a connected unix socket: who is on the other end of the control socket. */
+  peerCred(fd: number): [pid: number, uid: number, gid: number];
   reapOrphans(knownPids: number[]): number;
 }
 

@@ -7,6 +7,8 @@ import { EXIT } from './exit-codes';
 /** Everything a zygote or an exec-mode worker needs, passed in _PREFORK_RUNTIME. */
 export interface RuntimeConfig {
   generation: number;
+  /** The supervisor's --name, for process titles. */
+  name: string;
   /** Absolute path of the app module or package directory. */
   app: string;
   preload: boolean;
@@ -25,6 +27,13 @@ export interface RuntimeConfig {
 }
 
 export const RUNTIME_ENV = '_PREFORK_RUNTIME';
+
+/** What `ps` and `top` show for each process of a supervisor (gunicorn and unicorn set theirs too). */
+export const TITLE = {
+  supervisor: (name: string) => `prefork: supervisor [${name}]`,
+  zygote: (generation: number, name: string) => `prefork: zygote ${generation} [${name}]`,
+  worker: (generation: number, slot: number, name: string) => `prefork: worker ${generation}.${slot} [${name}]`,
+};
 /** The worker's slot number (exec mode; forked workers are told on the command pipe). */
 export const SLOT_ENV = '_PREFORK_SLOT';
 

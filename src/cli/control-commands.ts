@@ -2,7 +2,8 @@
 // just signal it, as one would with gunicorn).
 import * as fs from 'node:fs';
 import { PreforkError } from '../errors';
-import { defaultControlPath, sendControl, type ControlRequest } from '../supervisor/control';
+import { sendControl, type ControlRequest } from '../supervisor/control';
+import { findControlSocket } from '../supervisor/control-path';
 import { formatBytes } from '../supervisor/memory';
 import type { SupervisorStatus } from '../supervisor/status';
 import { EXIT } from '../exit-codes';
@@ -10,6 +11,7 @@ import { positiveSeconds, type NumericArg } from './option-values';
 
 export interface ControlArgs {
   control: string | undefined;
+  name: string | undefined;
   pidfile: string | undefined;
   timeout: NumericArg;
   json?: boolean;
@@ -37,10 +39,11 @@ function signalPidfile(pidfile: string, sig: NodeJS.Signals): number {
 export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Promise<number> {
   const timeoutMs = positiveSeconds('timeout', args.timeout);
   if (args.pidfile && !args.control && cmd !== 'status') return signalPidfile(args.pidfile, SIGNAL_FOR[cmd]);
-  const file = args.control ?? defaultControlPath();
+  const file = findControlSocket(args.control, args.name);
   const reply = await sendControl(file, { cmd }, timeoutMs);
   if (!reply.ok) {
     process.stderr.write(`prefork ${cmd}: failed: ${reply.error}\n`);
+    if (reply.refused) return EXIT.NOPERM.code;
     return cmd === 'reload' ? EXIT.TEMPFAIL.code : EXIT.FAILURE.code;
   }
   if (cmd === 'reload') process.stdout.write(`generation ${String(reply.generation)} is serving (pids ${(reply.pids as number[]).join(', ')})\n`);

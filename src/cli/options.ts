@@ -11,6 +11,7 @@ export interface CommandSpec {
 /** Options shared by the commands that talk to a running supervisor. */
 const CONTROL_OPTIONS = {
   control: { type: 'string', describe: 'Control socket of the supervisor (as given to start)' },
+  name: { type: 'string', describe: 'Name of the supervisor (as given to start): its control socket is NAME.sock in the default directory' },
   pidfile: { type: 'string', describe: 'Signal the pid in this file instead of using the control socket' },
   timeout: { type: 'number', default: 120, describe: 'Seconds to wait for the supervisor\'s answer' },
 } as const satisfies Record<string, Options>;
@@ -36,7 +37,8 @@ export const COMMANDS = {
       pidfile: { type: 'string', describe: 'Write the supervisor\'s pid to this file' },
       watch: { type: 'boolean', default: false, describe: 'Reload when a --share file changes' },
       'watch-app': { type: 'boolean', default: false, describe: 'Reload when the app\'s code changes' },
-      control: { type: 'string', describe: 'Control socket path (default: $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp, + /prefork.sock)' },
+      name: { type: 'string', describe: 'Name shown in process titles and used for the control socket (default: the app\'s package or file name)' },
+      control: { type: 'string', describe: 'Control socket path (default: NAME.sock in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR/prefork, /run/prefork for root, or a 0700 directory of the user\'s own in the temp dir)' },
     },
   },
   reload: {

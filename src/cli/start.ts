@@ -8,7 +8,7 @@ import { PreforkError } from '../errors';
 import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
 import type { Listener } from '../supervisor/listeners';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
-import { defaultControlPath } from '../supervisor/control';
+import { appName, controlDir, defaultControlPath, NAME_PATTERN } from '../supervisor/control-path';
 import { positiveInt, positiveSeconds, type NumericArg } from './option-values';
 
 export interface StartArgs {
@@ -24,6 +24,7 @@ export interface StartArgs {
   env: string[];
   pidfile: string | undefined;
   control: string | undefined;
+  name: string | undefined;
   watch: boolean;
   'watch-app': boolean;
 }
@@ -52,6 +53,8 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   checkUniqueNames(shares);
   const mode = args['worker-mode'];
   if (mode !== 'fork' && mode !== 'exec') throw badOption(`--worker-mode must be fork or exec, got '${mode}'`);
+  const name = args.name ?? appName(app);
+  if (!NAME_PATTERN.test(name)) throw badOption(`--name must be letters, digits and . _ @ + - (not first), at most 100, got '${name}'`);
   const reloadStrategy = args['reload-strategy'];
   if (reloadStrategy !== 'overlap' && reloadStrategy !== 'replace') throw badOption(`--reload-strategy must be overlap or replace, got '${reloadStrategy}'`);
   return {
@@ -65,7 +68,9 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     preload: args.preload,
     env: parseEnv(args.env),
     pidfile: args.pidfile === undefined ? undefined : path.resolve(args.pidfile),
-    control: path.resolve(args.control ?? defaultControlPath()),
+    name,
+    control: path.resolve(args.control ?? defaultControlPath(name)),
+    controlDir: args.control === undefined ? { create: controlDir().create } : undefined,
     idleGraceMs: 1000,
     watch: args.watch,
     watchApp: args['watch-app'],

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeConfig } from '../protocol';
-import { sendEvent, WORKER_BOOT_ERROR } from '../protocol';
+import { sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
 import { populate } from '../datasets/handle';
 import { registry } from '../registry';
 import type { AppShape } from './app';
@@ -16,6 +16,7 @@ import { appServers, listenOnFd, routeAppListen, whenAppListens } from './listen
 
 /** Boots the app in this worker and serves until told to stop. `preloaded` is the zygote's import, if any. */
 export async function runWorker(config: RuntimeConfig, slot: number, preloaded: AppShape | undefined, t0: number): Promise<void> {
+  process.title = TITLE.worker(config.generation, slot, config.name);
   bootFailed = (e: unknown): never => {
     const err = e as Error;
     writeStderr(`prefork worker ${process.pid}: app failed to boot: ${err?.stack ?? String(e)}\n`);

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { attachDataset } from '../datasets/handle';
 import { native } from '../native';
 import type { RuntimeConfig } from '../protocol';
-import { ORPHANED_EXIT, PDEATHSIG, RUNTIME_ENV, sendEvent, WORKER_BOOT_ERROR } from '../protocol';
+import { ORPHANED_EXIT, PDEATHSIG, RUNTIME_ENV, sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
 import { registry } from '../registry';
 import { afterFork } from './after-fork';
 import type { AppShape } from './app';
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
   const shim = native();
   shim.setPdeathsig(PDEATHSIG);
   if (shim.getppid() !== config.supervisorPid) process.exit(ORPHANED_EXIT);
+  process.title = TITLE.zygote(config.generation, config.name);
   const reg = registry();
   reg.generation = config.generation;
   for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));

@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { hugePagePolicy } from '../datasets/hugepages';
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
-import type { RuntimeEvent } from '../protocol';
+import { TITLE, type RuntimeEvent } from '../protocol';
 import type { ControlReply } from './control';
 import { Generation } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
@@ -62,6 +62,7 @@ export class Supervisor {
 
   /** Starts generation 1 and resolves with the exit code once the supervisor has stopped. */
   async run(): Promise<number> {
+    process.title = TITLE.supervisor(this.#cfg.name);
     this.#plumbing = await openPlumbing(this.#cfg, {
       onSignal: signal => this.#enqueue({ type: 'signal', signal }),
       control: { reload: reply => this.reload(reply), stop: () => this.#stop('graceful', EXIT.OK.code), status: () => ({ ...this.status() }) },
@@ -145,8 +146,8 @@ export class Supervisor {
     let gen = this.#generations.find(g => g.state === 'queued');
     if (!gen) {
       if (this.#incoming()) log.info('reload requested during a swap: one more swap will follow');
-      const { app, mode, preload, env, idleGraceMs, listeners } = this.#cfg;
-      gen = new Generation(this.#nextId++, { app, mode, preload, env, idleGraceMs, listeners, populate: !hugePagePolicy().huge });
+      const { name, app, mode, preload, env, idleGraceMs, listeners } = this.#cfg;
+      gen = new Generation(this.#nextId++, { name, app, mode, preload, env, idleGraceMs, listeners, populate: !hugePagePolicy().huge });
       this.#generations.push(gen);
     }
     if (waiter) this.#waiters.add(gen.id, waiter);

@@ -13,8 +13,12 @@ export interface SupervisorConfig {
   preload: boolean;
   env: Record<string, string>;
   pidfile: string | undefined;
+  /** Shown in process titles; names the default control socket. */
+  name: string;
   /** Path of the control socket (`prefork reload | stop | status`). */
   control: string;
+  /** Set when the path is the default one: its directory is checked (and created 0700 if `create`). */
+  controlDir: { create: boolean } | undefined;
   idleGraceMs: number;
   /** Reload when a --share file changes; with watchApp, also when the app's code changes. */
   watch: boolean;

@@ -2,12 +2,14 @@
 // JSON line each way. The supervisor's loop owns the answers; this module only frames them.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PreforkError } from '../errors';
+import { native } from '../native';
+import { checkSocketOwner, ensureSafeDir } from './control-path';
+import * as log from './log';
 
 export type ControlRequest = { cmd: 'reload' } | { cmd: 'stop' } | { cmd: 'status' };
-export type ControlReply = { ok: true; [k: string]: unknown } | { ok: false; error: string };
+export type ControlReply = { ok: true; [k: string]: unknown } | { ok: false; error: string; refused?: true };
 
 /** What the supervisor does for each command; `reload` answers when the swap ends. */
 export interface ControlHandlers {
@@ -31,11 +33,8 @@ function answer(req: ControlRequest, handlers: ControlHandlers, reply: (r: Contr
   }
 }
 
-/** Where the control socket lives unless --control says otherwise: systemd's RuntimeDirectory, XDG, or /tmp. */
-export function defaultControlPath(): string {
-  const dir = process.env.RUNTIME_DIRECTORY?.split(':')[0] ?? process.env.XDG_RUNTIME_DIR ?? os.tmpdir();
-  return path.join(dir, 'prefork.sock');
-}
+/** A request line longer than this is not a request: the connection is cut, so memory stays flat. */
+export const MAX_REQUEST_BYTES = 64 << 10;
 
 /** Whether a supervisor answers on `file`. */
 function answers(file: string): Promise<boolean> {
@@ -49,22 +48,47 @@ function answers(file: string): Promise<boolean> {
   });
 }
 
-/** Listens on `file`; refuses if another supervisor already answers there, removes a stale socket file otherwise. */
-export async function serveControl(file: string, handlers: ControlHandlers): Promise<net.Server> {
-  if (fs.existsSync(file)) {
+/** Why the peer on `conn` may not control this supervisor (SO_PEERCRED: not this uid, not root), or undefined. */
+function peerRefused(conn: net.Socket): string | undefined {
+  const fd = (conn as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (fd === undefined || fd < 0) return 'cannot tell who the client is';
+  const [pid, uid] = native().peerCred(fd);
+  const me = process.geteuid?.() ?? 0;
+  if (uid === me || uid === 0) return undefined;
+  const why = `refused a client with uid ${uid} (pid ${pid}): only uid ${me} and root may control this supervisor`;
+  log.warn(`control socket: ${why}`);
+  return why;
+}
+
+/**
+ * Listens on `file` (in a safe directory: `dir` is checked, and created 0700 when `create`); refuses if another
+ * supervisor already answers there or the file is another user's, removes a stale socket of ours otherwise.
+ */
+export async function serveControl(file: string, handlers: ControlHandlers, dir?: { create: boolean }): Promise<net.Server> {
+  if (dir) ensureSafeDir(path.dirname(file), dir.create);
+  if (checkSocketOwner(file, 'server')) {
     if (await answers(file)) {
-      throw new PreforkError('PREFORK_BAD_OPTION', `--control ${file}: another prefork supervisor answers there; give this one its own --control path`);
+      throw new PreforkError('PREFORK_BAD_OPTION', `--control ${file}: another prefork supervisor answers there; give this one its own --name or --control path`);
     }
     fs.rmSync(file, { force: true });
   }
   const server = net.createServer(conn => {
+    conn.on('error', () => {});
+    const refused = peerRefused(conn);
+    if (refused) return void conn.end(`${JSON.stringify({ ok: false, error: refused, refused: true })}\n`);
     let buf = '';
     conn.setEncoding('utf8');
-    conn.on('error', () => {});
     conn.on('data', (chunk: string) => {
       buf += chunk;
       const nl = buf.indexOf('\n');
+      if (nl < 0 && buf.length > MAX_REQUEST_BYTES) {
+        log.warn(`control socket: cut off a client that sent ${buf.length} bytes without a newline (requests are at most ${MAX_REQUEST_BYTES})`);
+        buf = '';
+        conn.destroy();
+        return;
+      }
       if (nl < 0) return;
+      conn.removeAllListeners('data');
       let req: ControlRequest;
       try {
         req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
@@ -90,6 +114,8 @@ export async function serveControl(file: string, handlers: ControlHandlers): Pro
 /** Sends one request to the supervisor on `file` and waits (up to `timeoutMs`) for its reply. */
 export function sendControl(file: string, req: ControlRequest, timeoutMs: number): Promise<ControlReply> {
   return new Promise((resolve, reject) => {
+    // a socket of another user could answer anything: trust only ours or root's
+    checkSocketOwner(file, 'client');
     const s = net.connect(file);
     let buf = '';
     const timer = setTimeout(() => {
@@ -109,6 +135,8 @@ export function sendControl(file: string, req: ControlRequest, timeoutMs: number
     });
     s.on('error', e => {
       clearTimeout(timer);
+      // a refusal can arrive before the request is written (EPIPE): the answer is still the answer
+      if (buf.endsWith('\n')) return s.emit('end');
       reject(new PreforkError('PREFORK_NOT_RUNNING', `no prefork supervisor answers on ${file} (${(e as NodeJS.ErrnoException).code ?? e.message}); is it running, and is --control the same as for start?`));
     });
   });

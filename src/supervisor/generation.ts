@@ -46,6 +46,7 @@ export function forkSafeNodeOptions(value: string | undefined): { kept: string; 
 
 /** What every generation of one supervisor shares. */
 export interface GenerationOptions {
+  name: string;
   app: string;
   mode: 'fork' | 'exec';
   preload: boolean;
@@ -95,6 +96,7 @@ export class Generation {
     const fds = this.#childFds();
     this.#config = {
       generation: this.id,
+      name: opts.name,
       app: opts.app,
       preload: opts.preload,
       mode: opts.mode,

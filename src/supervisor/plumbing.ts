@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onExit } from 'signal-exit';
 import type * as net from 'node:net';
+import { PreforkError } from '../errors';
 import { native } from '../native';
 import type { ControlHandlers } from './control';
 import { serveControl } from './control';
@@ -19,6 +20,7 @@ export interface PlumbingConfig {
   listeners: Listener[];
   pidfile: string | undefined;
   control: string;
+  controlDir: { create: boolean } | undefined;
   watch: boolean;
   watchApp: boolean;
 }
@@ -41,7 +43,8 @@ export interface Plumbing {
 
 /** Opens the control socket, pidfile, signal handlers, timer and watchers. */
 export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): Promise<Plumbing> {
-  const control: net.Server = await serveControl(cfg.control, hooks.control);
+  if (cfg.pidfile) refuseLivePidfile(cfg.pidfile);
+  const control: net.Server = await serveControl(cfg.control, hooks.control, cfg.controlDir);
   onExit(() => {
     fs.rmSync(cfg.control, { force: true });
     if (cfg.pidfile) fs.rmSync(cfg.pidfile, { force: true });
@@ -68,6 +71,25 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
       fs.rmSync(cfg.control, { force: true });
     },
   };
+}
+
+/** A pidfile that names a live prefork belongs to another supervisor: starting would take it over. */
+function refuseLivePidfile(file: string): void {
+  let pid = 0;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    return; // no pidfile yet
+  }
+  let cmdline = '';
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // stale: that process is gone
+  }
+  if (pid > 0 && pid !== process.pid && cmdline.includes('prefork')) {
+    throw new PreforkError('PREFORK_BAD_OPTION', `--pidfile ${file}: pid ${pid}, a running prefork, holds it; stop it first or give this one its own --pidfile`);
+  }
 }
 
 async function startWatching(cfg: PlumbingConfig, hooks: PlumbingHooks): Promise<() => Promise<void>> {

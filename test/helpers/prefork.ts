@@ -33,10 +33,10 @@ export interface Running {
 export async function startPrefork(
   t: Teardown,
   args: string[],
-  opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; cgroupProcs?: string } = {},
+  opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; cgroupProcs?: string; defaultControl?: boolean } = {},
 ): Promise<Running> {
   let control = '';
-  if (args[0] === 'start' && !args.includes('--control')) {
+  if (args[0] === 'start' && !args.includes('--control') && !opts.defaultControl) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-test-'));
     control = path.join(dir, 'control.sock');
     args = [...args, '--control', control];
