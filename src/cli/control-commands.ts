@@ -15,9 +15,18 @@ export interface ControlArgs {
   pidfile: string | undefined;
   timeout: NumericArg;
   json?: boolean;
+  /** scale's N, +K or -K. */
+  count?: string | number;
 }
 
-const SIGNAL_FOR: Record<'reload' | 'stop', NodeJS.Signals> = { reload: 'SIGHUP', stop: 'SIGTERM' };
+/** What --pidfile sends instead of a control request. */
+function signalFor(cmd: ControlRequest['cmd'], count: string): NodeJS.Signals | undefined {
+  if (cmd === 'reload') return 'SIGHUP';
+  if (cmd === 'stop') return 'SIGTERM';
+  if (cmd === 'scale' && count === '+1') return 'SIGTTIN';
+  if (cmd === 'scale' && count === '-1') return 'SIGTTOU';
+  return undefined;
+}
 
 function signalPidfile(pidfile: string, sig: NodeJS.Signals): number {
   let pid: number;
@@ -38,9 +47,11 @@ function signalPidfile(pidfile: string, sig: NodeJS.Signals): number {
 /** Runs one control command and returns the exit code. */
 export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Promise<number> {
   const timeoutMs = positiveSeconds('timeout', args.timeout);
-  if (args.pidfile && !args.control && cmd !== 'status') return signalPidfile(args.pidfile, SIGNAL_FOR[cmd]);
+  const count = String(args.count ?? '');
+  const sig = signalFor(cmd, count);
+  if (args.pidfile && !args.control && sig) return signalPidfile(args.pidfile, sig);
   const file = findControlSocket(args.control, args.name);
-  const reply = await sendControl(file, { cmd }, timeoutMs);
+  const reply = await sendControl(file, cmd === 'scale' ? { cmd, to: count } : { cmd }, timeoutMs);
   if (!reply.ok) {
     process.stderr.write(`prefork ${cmd}: failed: ${reply.error}\n`);
     if (reply.refused) return EXIT.NOPERM.code;
@@ -48,6 +59,7 @@ export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Pr
   }
   if (cmd === 'reload') process.stdout.write(`generation ${String(reply.generation)} is serving (pids ${(reply.pids as number[]).join(', ')})\n`);
   else if (cmd === 'stop') process.stdout.write(`stopping supervisor pid ${String(reply.pid)}\n`);
+  else if (cmd === 'scale') process.stdout.write(`${String(reply.workers)} workers serving generation ${String(reply.generation)} (pids ${(reply.pids as number[]).join(', ')})\n`);
   else process.stdout.write(args.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply as unknown as SupervisorStatus));
   return EXIT.OK.code;
 }

@@ -34,6 +34,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }))
     .command(COMMANDS.reload.command, COMMANDS.reload.describe, y => withOptions(y, COMMANDS.reload, env))
     .command(COMMANDS.stop.command, COMMANDS.stop.describe, y => withOptions(y, COMMANDS.stop, env))
+    .command(COMMANDS.scale.command, COMMANDS.scale.describe, y => withOptions(y, COMMANDS.scale, env).positional('count', {
+      type: 'string',
+      describe: 'N, +K or -K (e.g. 4, +1, -2)',
+    }))
     .command(COMMANDS.status.command, COMMANDS.status.describe, y => withOptions(y, COMMANDS.status, env))
     .command(COMMANDS.inspect.command, COMMANDS.inspect.describe, y => withOptions(y, COMMANDS.inspect, env).positional('files', {
       type: 'string',
@@ -59,7 +63,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const cmd = String(args._[0]);
     if (cmd === 'start') {
       exitCode = await start(args as unknown as StartArgs);
-    } else if (cmd === 'reload' || cmd === 'stop' || cmd === 'status') {
+    } else if (cmd === 'reload' || cmd === 'stop' || cmd === 'status' || cmd === 'scale') {
       exitCode = await control(cmd, args as unknown as ControlArgs);
     } else if (cmd === 'inspect') {
       const files = args.files as string[];

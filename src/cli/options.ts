@@ -51,6 +51,11 @@ export const COMMANDS = {
     describe: 'Stop the supervisor gracefully (as SIGTERM)',
     options: CONTROL_OPTIONS,
   },
+  scale: {
+    command: 'scale <count>',
+    describe: 'Set the number of workers to N, or add (+K) or remove (-K) some; wait until the serving generation has them',
+    options: CONTROL_OPTIONS,
+  },
   status: {
     command: 'status',
     describe: 'Print the supervisor\'s generations and workers',

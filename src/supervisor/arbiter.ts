@@ -31,7 +31,7 @@ import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { ReloadWaiters, type ReloadWaiter } from './reload-waiters';
 import { generationStatus, memoryStatus, type SupervisorStatus } from './status';
-import { exitHow, Workers } from './workers';
+import { exitHow, scaleTarget, Workers } from './workers';
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
@@ -51,6 +51,7 @@ export class Supervisor {
   #plumbing: Plumbing | undefined;
   #done: ((code: number) => void) | undefined;
   #lastReloadError = '';
+  readonly #scaleWaiters: ((r: ControlReply) => void)[] = [];
 
   constructor(cfg: SupervisorConfig) {
     this.#cfg = cfg;
@@ -65,7 +66,7 @@ export class Supervisor {
     process.title = TITLE.supervisor(this.#cfg.name);
     this.#plumbing = await openPlumbing(this.#cfg, {
       onSignal: signal => this.#enqueue({ type: 'signal', signal }),
-      control: { reload: reply => this.reload(reply), stop: () => this.#stop('graceful', EXIT.OK.code), status: () => ({ ...this.status() }) },
+      control: { reload: reply => this.reload(reply), scale: (to, reply) => this.#scale(to, reply), stop: () => this.#stop('graceful', EXIT.OK.code), status: () => ({ ...this.status() }) },
       onChange: what => this.#enqueue({ type: 'reload', reason: `changed: ${what}` }),
       onDeleted: file => log.warn(`watched file ${file} was deleted; generation ${this.#serving()?.id ?? '-'} keeps serving`),
       onTick: () => this.#tick(),
@@ -107,6 +108,7 @@ export class Supervisor {
     switch (ev.type) {
       case 'signal':
         if (ev.signal === 'SIGHUP') return this.reload();
+        if (ev.signal === 'SIGTTIN' || ev.signal === 'SIGTTOU') return this.#scale(ev.signal === 'SIGTTIN' ? '+1' : '-1');
         return this.#stop(ev.signal === 'SIGQUIT' ? 'quick' : 'graceful', EXIT.OK.code);
       case 'reload':
         log.info(`reload: ${ev.reason}`);
@@ -133,6 +135,7 @@ export class Supervisor {
       pid: process.pid,
       generation: this.#serving()?.id ?? null,
       stopping: this.#stopping ?? null,
+      wanted: this.#workers.wanted,
       lastReloadError: this.#lastReloadError || null,
       listeners: this.#cfg.listeners.map(l => l.label),
       generations: this.#generations.map(generationStatus),
@@ -168,7 +171,7 @@ export class Supervisor {
     switch (t.action) {
       case 'load':
         if (this.#serving()) log.info(`reloading: starting generation ${gen.id}`);
-        loadGenerationDatasets({ shares: this.#cfg.shares, generation: gen.id, workers: this.#cfg.workers, mode: this.#cfg.mode, signal: gen.abort.signal }).then(
+        loadGenerationDatasets({ shares: this.#cfg.shares, generation: gen.id, workers: this.#workers.wanted, mode: this.#cfg.mode, signal: gen.abort.signal }).then(
           datasets => this.#enqueue({ type: 'loaded', gen, datasets }),
           error => this.#enqueue({ type: 'load-failed', gen, error }),
         );
@@ -181,7 +184,7 @@ export class Supervisor {
       case 'promote': {
         const pids = [...gen.workers.values()].map(w => w.pid);
         this.#workers.serving(gen); // before the log line that says it serves
-        log.info(`generation ${gen.id} ready: ${this.#cfg.workers} workers (pids ${pids.join(', ')})`);
+        log.info(`generation ${gen.id} ready: ${pids.length} workers (pids ${pids.join(', ')})`);
         this.#lastReloadError = '';
         this.#waiters.settle(gen.id, { ok: true, generation: gen.id, pids });
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
@@ -228,7 +231,7 @@ export class Supervisor {
     } catch (e) {
       return this.#dispatch(gen, 'boot-failed', { why: `cannot start: ${(e as Error).message}`, exitCode: EXIT.SOFTWARE.code });
     }
-    for (let slot = 1; slot <= this.#cfg.workers; slot++) this.#workers.add(gen, slot);
+    for (let slot = 1; slot <= this.#workers.wanted; slot++) this.#workers.add(gen, slot);
     // exec mode has no zygote to wait for
     if (this.#cfg.mode === 'exec') this.#dispatch(gen, 'zygote-ready');
   }
@@ -287,6 +290,7 @@ export class Supervisor {
     for (let i = this.#generations.length - 1; i >= 0; i--) if (this.#generations[i]?.state === 'gone') this.#generations.splice(i, 1);
     const queued = this.#generations.find(g => g.state === 'queued');
     if (queued && !this.#stopping && !this.#incoming()) this.#begin(queued);
+    this.#settleScale();
     if (this.#stopping && this.#generations.length === 0) this.#finish();
   }
 
@@ -309,6 +313,28 @@ export class Supervisor {
     this.#dispatch(queued, 'begin');
   }
 
+  /** Sets the wanted worker count from N, +K or -K (at least 1); `reply` hears when the serving generation has it. */
+  #scale(to: string, reply?: (r: ControlReply) => void): void {
+    if (this.#stopping) return reply?.(STOPPING);
+    const was = this.#workers.wanted;
+    const n = scaleTarget(to, was);
+    if (typeof n === 'string') return reply ? reply({ ok: false, error: n }) : log.warn(`${n}: ignored`);
+    if (n !== was) log.info(`scaling from ${was} to ${n} workers`);
+    this.#workers.wanted = n;
+    if (reply) this.#scaleWaiters.push(reply);
+    this.#wake();
+  }
+
+  /** Answers `prefork scale` once the serving generation has exactly the wanted workers, all ready. */
+  #settleScale(): void {
+    const serving = this.#serving();
+    if (!serving || this.#scaleWaiters.length === 0 || this.#incoming()) return;
+    const ready = this.#workers.ready(serving);
+    if (ready.length !== this.#workers.wanted || serving.workers.size !== ready.length) return;
+    const answer: ControlReply = { ok: true, generation: serving.id, workers: ready.length, pids: ready.map(w => w.pid) };
+    for (const w of this.#scaleWaiters.splice(0)) w(answer);
+  }
+
   #stop(how: 'graceful' | 'quick', exitCode: number): void {
     if (this.#stopping === 'quick' || (this.#stopping === 'graceful' && how === 'graceful')) return;
     if (!this.#stopping) this.#exitCode = exitCode;
@@ -316,6 +342,7 @@ export class Supervisor {
     log.info(how === 'graceful' ? 'stopping: draining workers' : 'stopping now');
     for (const gen of [...this.#generations]) this.#dispatch(gen, how === 'graceful' ? 'stop' : 'quit');
     this.#waiters.settleAll(STOPPING);
+    for (const w of this.#scaleWaiters.splice(0)) w(STOPPING);
     this.#wake();
   }
 

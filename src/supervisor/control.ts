@@ -8,12 +8,14 @@ import { native } from '../native';
 import { checkSocketOwner, ensureSafeDir } from './control-path';
 import * as log from './log';
 
-export type ControlRequest = { cmd: 'reload' } | { cmd: 'stop' } | { cmd: 'status' };
+export type ControlRequest = { cmd: 'reload' } | { cmd: 'stop' } | { cmd: 'status' } | { cmd: 'scale'; to: string };
 export type ControlReply = { ok: true; [k: string]: unknown } | { ok: false; error: string; refused?: true };
 
 /** What the supervisor does for each command; `reload` answers when the swap ends. */
 export interface ControlHandlers {
   reload(reply: (r: ControlReply) => void): void;
+  /** `to` is N, +K or -K; answers when the serving generation has that many ready workers. */
+  scale(to: string, reply: (r: ControlReply) => void): void;
   stop(): void;
   status(): Record<string, unknown>;
 }
@@ -28,6 +30,8 @@ function answer(req: ControlRequest, handlers: ControlHandlers, reply: (r: Contr
       return handlers.stop();
     case 'status':
       return reply({ ok: true, ...handlers.status() });
+    case 'scale':
+      return handlers.scale(String(req.to), reply);
     default:
       return reply({ ok: false, error: `unknown command '${(req as { cmd?: unknown }).cmd}'` });
   }

@@ -5,6 +5,8 @@ export const SIGNALS = {
   SIGINT: 'graceful stop, as SIGTERM (^C in a terminal)',
   SIGQUIT: 'immediate stop: every worker and zygote gets SIGKILL',
   SIGHUP: 'reload: load the datasets and app code into a new generation, then drain the old one',
+  SIGTTIN: 'one more worker (as `prefork scale +1`)',
+  SIGTTOU: 'one worker fewer, the newest draining gracefully (as `prefork scale -1`); never below 1',
 } as const satisfies Partial<Record<NodeJS.Signals, string>>;
 
 export type HandledSignal = keyof typeof SIGNALS;

@@ -39,6 +39,8 @@ export interface SupervisorStatus {
   /** The generation that serves, if any. */
   generation: number | null;
   stopping: 'graceful' | 'quick' | null;
+  /** Workers each generation should have (--workers, changed by scaling). */
+  wanted: number;
   lastReloadError: string | null;
   listeners: string[];
   generations: GenerationStatus[];

@@ -41,6 +41,8 @@ export class Workers {
   readonly #hooks: WorkersHooks;
   readonly #backoff = new RespawnBackoff();
   readonly #oom: OomScores;
+  /** How many workers each generation should have (--workers, then SIGTTIN/SIGTTOU and `prefork scale`). */
+  wanted: number;
   /** The OOM-kill counter when last looked at, to tell an OOM kill from another SIGKILL. */
   #oomKills = oomKillCount();
 
@@ -48,6 +50,7 @@ export class Workers {
     this.#cfg = cfg;
     this.#hooks = hooks;
     this.#oom = oom;
+    this.wanted = cfg.workers;
   }
 
   /** A new worker in `slot`: forked at once if the generation can fork, else when its zygote is ready. */
@@ -166,7 +169,7 @@ export class Workers {
   /** Enough boot failures fail a generation (the arbiter's table ignores them for one that serves). */
   #countBootFailure(gen: Generation): void {
     gen.bootFailures++;
-    if (gen.bootFailures < Math.max(MIN_BOOT_FAILURES, this.#cfg.workers)) return;
+    if (gen.bootFailures < Math.max(MIN_BOOT_FAILURES, this.wanted)) return;
     this.#hooks.onBootFailed(gen, `the app failed to boot ${gen.bootFailures} times${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
   }
 
@@ -185,16 +188,47 @@ export class Workers {
     }
   }
 
-  /** Refills the empty slots of a generation that forks, unless the backoff says wait. */
+  /**
+   * Brings a generation that forks to the wanted count: the newest workers above it drain (scaling down), and
+   * missing ones are started in the lowest free slots unless the backoff says wait.
+   */
   restore(gen: Generation, now: number): void {
-    if (!FORKING.has(gen.state) || !this.#backoff.allows(now)) return;
-    for (let slot = 1; slot <= this.#cfg.workers; slot++) if (!gen.workers.has(slot)) this.add(gen, slot);
+    if (!FORKING.has(gen.state)) return;
+    const counted = [...gen.workers.values()].filter(w => w.state !== 'stopping' && w.state !== 'dead');
+    const newest = counted.sort((a, b) => b.requestedAt - a.requestedAt).slice(0, Math.max(0, counted.length - this.wanted));
+    for (const w of newest) {
+      log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) stopping: scaling down to ${this.wanted} workers`);
+      this.apply(gen, w, 'stop');
+    }
+    if (!this.#backoff.allows(now)) return;
+    for (let slot = 1, n = counted.length - newest.length; n < this.wanted; slot++) {
+      if (gen.workers.has(slot)) continue;
+      this.add(gen, slot);
+      n++;
+    }
   }
 
   /** Whether every wanted worker of the generation has reported ready. */
   allReady(gen: Generation): boolean {
-    return [...gen.workers.values()].filter(w => w.state === 'ready').length >= this.#cfg.workers;
+    return this.ready(gen).length >= this.wanted;
   }
+
+  /** The generation's ready workers. */
+  ready(gen: Generation): Worker[] {
+    return [...gen.workers.values()].filter(w => w.state === 'ready');
+  }
+}
+
+/** The most workers `prefork scale` may ask for. */
+const MAX_WORKERS = 1024;
+
+/** The worker count `to` (N, +K or -K) asks for, from `was`; or why it is refused. */
+export function scaleTarget(to: string, was: number): number | string {
+  const m = /^([+-]?)(\d{1,4})$/.exec(to.trim());
+  const k = Number(m?.[2]);
+  const n = m?.[1] === '+' ? was + k : m?.[1] === '-' ? was - k : k;
+  if (m && n >= 1 && n <= MAX_WORKERS) return n;
+  return `scale: expected N, +K or -K giving 1 to ${MAX_WORKERS} workers, got '${to}' (now ${was})`;
 }
 
 /** Sends `sig` to `pid`, which may already be gone (its exit event is then on the way). */
