@@ -42,7 +42,9 @@ export type RuntimeEvent =
   | { t: 'zygote-error'; pid: number; message: string }
   | { t: 'forked'; pid: number; slot: number }
   | { t: 'ready'; pid: number; slot: number; ms: number }
-  | { t: 'boot-error'; pid: number; slot: number; message: string };
+  | { t: 'boot-error'; pid: number; slot: number; message: string }
+  /** A draining worker has closed its listening sockets: it accepts no new connection. */
+  | { t: 'closed'; pid: number; slot: number };
 
 /** Exit code of a worker whose app failed to import or start (gunicorn's WORKER_BOOT_ERROR). */
 export const WORKER_BOOT_ERROR = EXIT.APP_BOOT.code;

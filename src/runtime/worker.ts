@@ -24,7 +24,7 @@ export async function runWorker(config: RuntimeConfig, slot: number, preloaded: 
     return exitNow(WORKER_BOOT_ERROR);
   };
   Object.assign(process.env, config.env);
-  installStopSignals(config);
+  installStopSignals(config, slot);
   if (config.populate) for (const d of registry().datasets.values()) populate(d);
   const binds = [...config.binds];
   routeAppListen(() => binds.shift());
@@ -84,11 +84,13 @@ let stopServers: net.Server[] = [];
 let stopping = false;
 
 /** SIGTERM/SIGINT: drain and exit 0; SIGQUIT: exit at once. */
-function installStopSignals(config: RuntimeConfig): void {
+function installStopSignals(config: RuntimeConfig, slot: number): void {
   const graceful = () => {
     if (stopping) return;
     stopping = true;
     drain(stopServers.length ? stopServers : appServers(), config.idleGraceMs).then(() => process.exit(0));
+    // the listening handles closed synchronously: from now on the kernel hands new connections to others only
+    sendEvent(config.eventsFd, { t: 'closed', pid: process.pid, slot });
   };
   process.on('SIGTERM', graceful);
   process.on('SIGINT', graceful);

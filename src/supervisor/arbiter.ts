@@ -51,6 +51,8 @@ export class Supervisor {
   #plumbing: Plumbing | undefined;
   #done: ((code: number) => void) | undefined;
   #lastReloadError = '';
+  /** Swaps whose generation serves, not yet answered: old workers may still accept a connection or two. */
+  #swapped: { id: number; reply: ControlReply }[] = [];
   readonly #scaleWaiters: ((r: ControlReply) => void)[] = [];
 
   constructor(cfg: SupervisorConfig) {
@@ -186,8 +188,9 @@ export class Supervisor {
         this.#workers.serving(gen); // before the log line that says it serves
         log.info(`generation ${gen.id} ready: ${pids.length} workers (pids ${pids.join(', ')})`);
         this.#lastReloadError = '';
-        this.#waiters.settle(gen.id, { ok: true, generation: gen.id, pids });
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
+        // `prefork reload` hears of it once no old worker accepts any more (see #settleSwaps)
+        this.#swapped.push({ id: gen.id, reply: { ok: true, generation: gen.id, pids } });
         return;
       }
       case 'fail':
@@ -290,6 +293,7 @@ export class Supervisor {
     for (let i = this.#generations.length - 1; i >= 0; i--) if (this.#generations[i]?.state === 'gone') this.#generations.splice(i, 1);
     const queued = this.#generations.find(g => g.state === 'queued');
     if (queued && !this.#stopping && !this.#incoming()) this.#begin(queued);
+    this.#settleSwaps();
     this.#settleScale();
     if (this.#stopping && this.#generations.length === 0) this.#finish();
   }
@@ -325,6 +329,13 @@ export class Supervisor {
     this.#wake();
   }
 
+  /** Answers `prefork reload` once every retired worker has closed its listening sockets or exited. */
+  #settleSwaps(): void {
+    if (this.#swapped.length === 0) return;
+    if (this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) return;
+    for (const { id, reply } of this.#swapped.splice(0)) this.#waiters.settle(id, reply);
+  }
+
   /** Answers `prefork scale` once the serving generation has exactly the wanted workers, all ready. */
   #settleScale(): void {
     const serving = this.#serving();
@@ -341,6 +352,7 @@ export class Supervisor {
     this.#stopping = how;
     log.info(how === 'graceful' ? 'stopping: draining workers' : 'stopping now');
     for (const gen of [...this.#generations]) this.#dispatch(gen, how === 'graceful' ? 'stop' : 'quit');
+    for (const { id, reply } of this.#swapped.splice(0)) this.#waiters.settle(id, reply);
     this.#waiters.settleAll(STOPPING);
     for (const w of this.#scaleWaiters.splice(0)) w(STOPPING);
     this.#wake();

@@ -30,6 +30,8 @@ export interface Worker {
   stopAt: number;
   /** Did it ever report ready? */
   wasReady: boolean;
+  /** Has it closed its listening sockets (draining)? */
+  closed: boolean;
 }
 
 /** The next state and the action for `event`, or undefined when the state ignores it. */

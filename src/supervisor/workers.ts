@@ -55,7 +55,7 @@ export class Workers {
 
   /** A new worker in `slot`: forked at once if the generation can fork, else when its zygote is ready. */
   add(gen: Generation, slot: number): void {
-    const w: Worker = { generation: gen.id, slot, pid: 0, state: 'requested', requestedAt: performance.now(), readyAt: 0, stopAt: 0, wasReady: false };
+    const w: Worker = { generation: gen.id, slot, pid: 0, state: 'requested', requestedAt: performance.now(), readyAt: 0, stopAt: 0, wasReady: false, closed: false };
     gen.workers.set(slot, w);
     if (FORKING.has(gen.state)) this.request(gen, w);
   }
@@ -91,6 +91,7 @@ export class Workers {
     const w = this.#adopt(gen, ev.slot, ev.pid);
     if (ev.t === 'boot-error') gen.lastError = ev.message;
     else if (ev.t === 'ready' && w) this.apply(gen, w, 'ready', ev.ms);
+    else if (ev.t === 'closed' && w) w.closed = true;
   }
 
   #onForked(gen: Generation, w: Worker, pid: number): void {
@@ -211,6 +212,11 @@ export class Workers {
   /** Whether every wanted worker of the generation has reported ready. */
   allReady(gen: Generation): boolean {
     return this.ready(gen).length >= this.wanted;
+  }
+
+  /** Whether a worker of `gen` that served may still accept connections (it has neither closed nor exited). */
+  mayAccept(gen: Generation): boolean {
+    return [...gen.workers.values()].some(w => w.wasReady && !w.closed && w.state !== 'dead');
   }
 
   /** The generation's ready workers. */
