@@ -29,7 +29,7 @@ import { checkFits, generationNeeds, loadGenerationDatasets } from './load-datas
 import * as log from './log';
 import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
-import { ReloadWaiters, type ReloadWaiter } from './reload-waiters';
+import { Waiters, type Waiter } from './waiters';
 import { generationStatus, memoryStatus, type SupervisorStatus } from './status';
 import { exitHow, scaleTarget, Workers } from './workers';
 
@@ -41,7 +41,7 @@ export class Supervisor {
   readonly #cfg: SupervisorConfig;
   readonly #queue: QueuedEvent[] = [];
   readonly #generations: Generation[] = [];
-  readonly #waiters = new ReloadWaiters();
+  readonly #waiters = new Waiters();
   readonly #oom = new OomScores();
   readonly #workers: Workers;
   #nextId = 1;
@@ -51,9 +51,6 @@ export class Supervisor {
   #plumbing: Plumbing | undefined;
   #done: ((code: number) => void) | undefined;
   #lastReloadError = '';
-  /** Swaps whose generation serves, not yet answered: old workers may still accept a connection or two. */
-  #swapped: { id: number; reply: ControlReply }[] = [];
-  readonly #scaleWaiters: ((r: ControlReply) => void)[] = [];
 
   constructor(cfg: SupervisorConfig) {
     this.#cfg = cfg;
@@ -146,7 +143,7 @@ export class Supervisor {
   }
 
   /** Queues a generation swap; a reload during a swap joins the one queued generation after it. */
-  reload(waiter?: ReloadWaiter): void {
+  reload(waiter?: Waiter): void {
     if (this.#stopping) return waiter?.(STOPPING);
     let gen = this.#generations.find(g => g.state === 'queued');
     if (!gen) {
@@ -190,7 +187,7 @@ export class Supervisor {
         this.#lastReloadError = '';
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
         // `prefork reload` hears of it once no old worker accepts any more (see #settleSwaps)
-        this.#swapped.push({ id: gen.id, reply: { ok: true, generation: gen.id, pids } });
+        this.#waiters.swapped(gen.id, { ok: true, generation: gen.id, pids });
         return;
       }
       case 'fail':
@@ -325,25 +322,22 @@ export class Supervisor {
     if (typeof n === 'string') return reply ? reply({ ok: false, error: n }) : log.warn(`${n}: ignored`);
     if (n !== was) log.info(`scaling from ${was} to ${n} workers`);
     this.#workers.wanted = n;
-    if (reply) this.#scaleWaiters.push(reply);
+    if (reply) this.#waiters.addScale(reply);
     this.#wake();
   }
 
   /** Answers `prefork reload` once every retired worker has closed its listening sockets or exited. */
   #settleSwaps(): void {
-    if (this.#swapped.length === 0) return;
-    if (this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) return;
-    for (const { id, reply } of this.#swapped.splice(0)) this.#waiters.settle(id, reply);
+    if (this.#waiters.swapsHeld && !this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) this.#waiters.releaseSwaps();
   }
 
   /** Answers `prefork scale` once the serving generation has exactly the wanted workers, all ready. */
   #settleScale(): void {
     const serving = this.#serving();
-    if (!serving || this.#scaleWaiters.length === 0 || this.#incoming()) return;
+    if (!serving || !this.#waiters.scaleHeld || this.#incoming()) return;
     const ready = this.#workers.ready(serving);
     if (ready.length !== this.#workers.wanted || serving.workers.size !== ready.length) return;
-    const answer: ControlReply = { ok: true, generation: serving.id, workers: ready.length, pids: ready.map(w => w.pid) };
-    for (const w of this.#scaleWaiters.splice(0)) w(answer);
+    this.#waiters.settleScale({ ok: true, generation: serving.id, workers: ready.length, pids: ready.map(w => w.pid) });
   }
 
   #stop(how: 'graceful' | 'quick', exitCode: number): void {
@@ -352,9 +346,7 @@ export class Supervisor {
     this.#stopping = how;
     log.info(how === 'graceful' ? 'stopping: draining workers' : 'stopping now');
     for (const gen of [...this.#generations]) this.#dispatch(gen, how === 'graceful' ? 'stop' : 'quit');
-    for (const { id, reply } of this.#swapped.splice(0)) this.#waiters.settle(id, reply);
     this.#waiters.settleAll(STOPPING);
-    for (const w of this.#scaleWaiters.splice(0)) w(STOPPING);
     this.#wake();
   }
 
