@@ -24,6 +24,9 @@ export interface RuntimeConfig {
   env: Record<string, string>;
   /** Milliseconds a draining connection may stay idle before it is closed. */
   idleGraceMs: number;
+  /** The scoreboard memfd (src/scoreboard.ts), and how often a worker writes its heartbeat there. */
+  scoreboardFd: number;
+  heartbeatMs: number;
 }
 
 export const RUNTIME_ENV = '_PREFORK_RUNTIME';
@@ -36,6 +39,8 @@ export const TITLE = {
 };
 /** The worker's slot number (exec mode; forked workers are told on the command pipe). */
 export const SLOT_ENV = '_PREFORK_SLOT';
+/** The worker's slot on the scoreboard (exec mode; forked workers are told on the command pipe). */
+export const BOARD_ENV = '_PREFORK_BOARD';
 
 export type RuntimeEvent =
   | { t: 'zygote-ready'; pid: number; ms: number }

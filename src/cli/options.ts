@@ -26,6 +26,7 @@ export const COMMANDS = {
       workers: { type: 'number', describe: 'Number of workers (default: number of CPUs)' },
       'graceful-timeout': { type: 'number', default: 30, describe: 'Seconds a stopping worker may take before SIGKILL' },
       'boot-timeout': { type: 'number', default: 30, describe: 'Seconds a new worker may take to report ready' },
+      timeout: { type: 'number', default: 30, describe: 'Seconds a ready worker may go without a heartbeat (its event loop stuck) before it is killed and replaced' },
       'worker-mode': { choices: ['fork', 'exec'], default: 'fork', describe: 'fork workers from a zygote, or exec fresh node processes' },
       'reload-strategy': {
         choices: ['overlap', 'replace'],

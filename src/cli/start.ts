@@ -18,6 +18,7 @@ export interface StartArgs {
   workers: NumericArg;
   'graceful-timeout': NumericArg;
   'boot-timeout': NumericArg;
+  timeout: NumericArg;
   'worker-mode': string;
   'reload-strategy': string;
   preload: boolean;
@@ -64,6 +65,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     workers: positiveInt('workers', args.workers, os.availableParallelism()),
     gracefulTimeoutMs: positiveSeconds('graceful-timeout', args['graceful-timeout']),
     bootTimeoutMs: positiveSeconds('boot-timeout', args['boot-timeout']),
+    timeoutMs: positiveSeconds('timeout', args.timeout),
     mode,
     preload: args.preload,
     env: parseEnv(args.env),

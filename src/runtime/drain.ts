@@ -3,6 +3,7 @@
 // idle only after a grace period, because one that looks idle may already have the client's next request on the wire.
 import type * as http from 'node:http';
 import * as net from 'node:net';
+import { FIELD } from '../scoreboard';
 
 interface ConnState {
   inFlight: number;
@@ -14,6 +15,17 @@ const open = new Set<http.ServerResponse>();
 let draining = false;
 let idleGraceMs = 1000;
 let onEmpty: (() => void) | undefined;
+/** This worker's scoreboard slot, where requests served and in flight are counted. */
+let score: Float64Array | undefined;
+
+/** Counts every tracked request into `slot` (FIELD.requests, FIELD.inFlight). */
+export function countRequestsInto(slot: Float64Array): void {
+  score = slot;
+}
+
+const count = (field: number, by: number) => {
+  if (score) score[field] = (score[field] ?? 0) + by;
+};
 
 /** Starts tracking connections and requests of `server`; call before it listens. */
 export function track(server: http.Server): void {
@@ -30,6 +42,8 @@ export function track(server: http.Server): void {
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const state = conns.get(req.socket);
     open.add(res);
+    count(FIELD.requests, 1);
+    count(FIELD.inFlight, 1);
     if (state) {
       state.inFlight++;
       if (state.idleTimer) clearTimeout(state.idleTimer);
@@ -38,6 +52,7 @@ export function track(server: http.Server): void {
     if (draining) res.shouldKeepAlive = false;
     res.once('close', () => {
       open.delete(res);
+      count(FIELD.inFlight, -1);
       if (!state) return;
       state.inFlight--;
       if (draining) armIdle(req.socket, state);

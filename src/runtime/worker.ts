@@ -5,18 +5,24 @@ import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeConfig } from '../protocol';
 import { sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
+import { FIELD, mapBoard, monotonicMs, slotOf } from '../scoreboard';
 import { populate } from '../datasets/handle';
 import { registry } from '../registry';
 import type { AppShape } from './app';
 import { importApp, shapeOf } from './app';
-import { drain, track } from './drain';
+import { countRequestsInto, drain, track } from './drain';
 import { exitNow, writeStderr } from './exit';
 import { fetchListener } from './fetch';
 import { appServers, listenOnFd, routeAppListen, whenAppListens } from './listen';
 
 /** Boots the app in this worker and serves until told to stop. `preloaded` is the zygote's import, if any. */
-export async function runWorker(config: RuntimeConfig, slot: number, preloaded: AppShape | undefined, t0: number): Promise<void> {
+export async function runWorker(config: RuntimeConfig, at: { slot: number; board: number }, preloaded: AppShape | undefined, t0: number): Promise<void> {
+  const { slot } = at;
   process.title = TITLE.worker(config.generation, slot, config.name);
+  const score = slotOf(mapBoard(config.scoreboardFd), at.board);
+  score[FIELD.pid] = process.pid;
+  score[FIELD.startedAt] = monotonicMs();
+  countRequestsInto(score);
   bootFailed = (e: unknown): never => {
     const err = e as Error;
     writeStderr(`prefork worker ${process.pid}: app failed to boot: ${err?.stack ?? String(e)}\n`);
@@ -36,6 +42,10 @@ export async function runWorker(config: RuntimeConfig, slot: number, preloaded: 
     return bootFailed(e);
   }
   stopServers = servers;
+  // the heartbeat only beats while the event loop turns: a handler stuck in a loop stops it (--timeout)
+  const beat = () => (score[FIELD.heartbeat] = monotonicMs());
+  beat();
+  setInterval(beat, config.heartbeatMs).unref();
   sendEvent(config.eventsFd, { t: 'ready', pid: process.pid, slot, ms: performance.now() - t0 });
 }
 

@@ -49,8 +49,11 @@ async function preload(config: RuntimeConfig): Promise<AppShape> {
   return shape;
 }
 
-/** Reads commands until one says fork; returns the slot in the child. Exits when the supervisor closes the pipe. */
-function commandLoop(config: RuntimeConfig): number {
+/**
+ * Reads commands until one says `fork SLOT BOARD`; returns the slot and scoreboard slot in the child. Exits when the
+ * supervisor closes the pipe.
+ */
+function commandLoop(config: RuntimeConfig): { slot: number; board: number } {
   const shim = native();
   const buf = Buffer.alloc(4096);
   let text = '';
@@ -60,11 +63,11 @@ function commandLoop(config: RuntimeConfig): number {
     if (nl >= 0) {
       const line = text.slice(0, nl);
       text = text.slice(nl + 1);
-      const m = /^fork (\d+)$/.exec(line);
+      const m = /^fork (\d+) (\d+)$/.exec(line);
       if (!m) continue;
       const slot = Number(m[1]);
       const pid = shim.doubleFork();
-      if (pid === 0) return slot;
+      if (pid === 0) return { slot, board: Number(m[2]) };
       sendEvent(config.eventsFd, { t: 'forked', pid, slot });
       continue;
     }
@@ -126,10 +129,10 @@ async function main(): Promise<void> {
     process.exit(WORKER_BOOT_ERROR);
   }
   sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0 });
-  const slot = commandLoop(config);
+  const { slot, board } = commandLoop(config);
   const tf = performance.now();
   afterFork(config.supervisorPid);
-  await runWorker(config, slot, shape, tf);
+  await runWorker(config, { slot, board }, shape, tf);
 }
 
 void main();

@@ -20,6 +20,7 @@ import { hugePagePolicy } from '../datasets/hugepages';
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
 import { TITLE, type RuntimeEvent } from '../protocol';
+import { createBoard } from '../scoreboard';
 import type { ControlReply } from './control';
 import { Generation } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
@@ -31,7 +32,7 @@ import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { Waiters, type Waiter } from './waiters';
 import { generationStatus, memoryStatus, type SupervisorStatus } from './status';
-import { exitHow, scaleTarget, Workers } from './workers';
+import { exitHow, heartbeatInterval, scaleTarget, Workers } from './workers';
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
@@ -43,6 +44,7 @@ export class Supervisor {
   readonly #generations: Generation[] = [];
   readonly #waiters = new Waiters();
   readonly #oom = new OomScores();
+  readonly #board = createBoard();
   readonly #workers: Workers;
   #nextId = 1;
   #stopping: 'graceful' | 'quick' | undefined;
@@ -57,7 +59,7 @@ export class Supervisor {
     this.#workers = new Workers(cfg, {
       onExit: (gen, worker, code, signal) => this.#enqueue({ type: 'exit', gen, worker, code, signal }),
       onBootFailed: (gen, why, exitCode) => this.#dispatch(gen, 'boot-failed', { why, exitCode }),
-    }, this.#oom);
+    }, this.#oom, this.#board.board);
   }
 
   /** Starts generation 1 and resolves with the exit code once the supervisor has stopped. */
@@ -137,7 +139,7 @@ export class Supervisor {
       wanted: this.#workers.wanted,
       lastReloadError: this.#lastReloadError || null,
       listeners: this.#cfg.listeners.map(l => l.label),
-      generations: this.#generations.map(generationStatus),
+      generations: this.#generations.map(g => generationStatus(g, this.#board.board)),
       memory: memoryStatus(this.#generations, this.#serving(), this.#cfg),
     };
   }
@@ -149,7 +151,8 @@ export class Supervisor {
     if (!gen) {
       if (this.#incoming()) log.info('reload requested during a swap: one more swap will follow');
       const { name, app, mode, preload, env, idleGraceMs, listeners } = this.#cfg;
-      gen = new Generation(this.#nextId++, { name, app, mode, preload, env, idleGraceMs, listeners, populate: !hugePagePolicy().huge });
+      const board = { scoreboardFd: this.#board.fd, heartbeatMs: heartbeatInterval(this.#cfg.timeoutMs) };
+      gen = new Generation(this.#nextId++, { name, app, mode, preload, env, idleGraceMs, listeners, ...board, populate: !hugePagePolicy().huge });
       this.#generations.push(gen);
     }
     if (waiter) this.#waiters.add(gen.id, waiter);

@@ -9,6 +9,8 @@ export interface SupervisorConfig {
   workers: number;
   gracefulTimeoutMs: number;
   bootTimeoutMs: number;
+  /** A ready worker whose heartbeat is older than this is killed and replaced (--timeout). */
+  timeoutMs: number;
   mode: 'fork' | 'exec';
   preload: boolean;
   env: Record<string, string>;

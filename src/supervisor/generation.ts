@@ -6,14 +6,14 @@ import * as path from 'node:path';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
-import { parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
+import { BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
 import type { GenerationState } from './generation-state';
 import type { Listener } from './listeners';
 import * as log from './log';
 import type { Worker } from './worker-state';
 
 const RUNTIME_DIR = path.join(__dirname, '..', 'runtime');
-/** fd numbers inside zygotes and workers: 3 is the event pipe, then the listeners, then the datasets. */
+/** fd numbers inside zygotes and workers: 3 is the event pipe, then the listeners, the datasets, the scoreboard. */
 const EVENTS_FD = 3;
 
 function envList(env: NodeJS.ProcessEnv): string[] {
@@ -47,6 +47,9 @@ export function forkSafeNodeOptions(value: string | undefined): { kept: string; 
 /** What every generation of one supervisor shares. */
 export interface GenerationOptions {
   name: string;
+  /** The supervisor's scoreboard memfd, shared by every generation. */
+  scoreboardFd: number;
+  heartbeatMs: number;
   app: string;
   mode: 'fork' | 'exec';
   preload: boolean;
@@ -107,6 +110,8 @@ export class Generation {
       populate: opts.populate,
       env: opts.env,
       idleGraceMs: opts.idleGraceMs,
+      scoreboardFd: fds.datasetBase + datasets.length,
+      heartbeatMs: opts.heartbeatMs,
     };
     const [r, w] = native().pipe();
     this.#eventsWrite = w;
@@ -132,7 +137,7 @@ export class Generation {
 
   /** Source fds in child order: index i ends up as fd i in the child. */
   #fdTable(): number[] {
-    return [-1, 1, 2, this.#eventsWrite, ...this.#opts.listeners.map(l => l.fd), ...this.datasets.map(d => d.fd)];
+    return [-1, 1, 2, this.#eventsWrite, ...this.#opts.listeners.map(l => l.fd), ...this.datasets.map(d => d.fd), this.#opts.scoreboardFd];
   }
 
   #env(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -171,13 +176,13 @@ export class Generation {
   }
 
   /** Asks for a worker in `slot`: a fork request to the zygote, or (exec mode) a fresh node. Returns the pid when known. */
-  requestWorker(slot: number): number | undefined {
+  requestWorker(slot: number, board: number): number | undefined {
     if (this.#opts.mode === 'fork') {
       if (this.#cmdFd < 0) throw new Error(`generation ${this.id} has no zygote`);
-      fs.writeSync(this.#cmdFd, `fork ${slot}\n`);
+      fs.writeSync(this.#cmdFd, `fork ${slot} ${board}\n`);
       return undefined;
     }
-    const env = envList(this.#env({ [SLOT_ENV]: String(slot) }));
+    const env = envList(this.#env({ [SLOT_ENV]: String(slot), [BOARD_ENV]: String(board) }));
     const script = path.join(RUNTIME_DIR, 'exec-worker.js');
     return native().spawn(process.execPath, [process.execPath, script], env, this.#fdTable(), PDEATHSIG, true);
   }

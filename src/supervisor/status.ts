@@ -4,6 +4,7 @@ import type { SupervisorConfig } from './config';
 import type { Generation } from './generation';
 import { generationNeeds } from './load-datasets';
 import { memoryBudget } from './memory';
+import { FIELD, monotonicMs, slotOf } from '../scoreboard';
 import type { GenerationState } from './generation-state';
 import type { WorkerState } from './worker-state';
 
@@ -11,6 +12,11 @@ export interface WorkerStatus {
   slot: number;
   pid: number;
   state: WorkerState;
+  /** From the scoreboard: requests it has served (counted when they start) and has in flight. */
+  requests: number;
+  inFlight: number;
+  /** Milliseconds since its last heartbeat, or null before its first. */
+  heartbeatAgeMs: number | null;
 }
 
 export interface GenerationStatus {
@@ -48,13 +54,18 @@ export interface SupervisorStatus {
 }
 
 /** One generation's row. */
-export function generationStatus(g: Generation): GenerationStatus {
+export function generationStatus(g: Generation, board: Float64Array): GenerationStatus {
+  const now = monotonicMs();
   return {
     id: g.id,
     state: g.state,
     zygote: g.zygotePid ?? null,
     datasets: g.datasets.map(d => d.name),
-    workers: [...g.workers.values()].map(w => ({ slot: w.slot, pid: w.pid, state: w.state })),
+    workers: [...g.workers.values()].map(w => {
+      const score = slotOf(board, w.board);
+      const beat = score[FIELD.heartbeat] ?? 0;
+      return { slot: w.slot, pid: w.pid, state: w.state, requests: score[FIELD.requests] ?? 0, inFlight: score[FIELD.inFlight] ?? 0, heartbeatAgeMs: beat > 0 ? Math.round(now - beat) : null };
+    }),
   };
 }
 

@@ -2,8 +2,8 @@
 // the named action; an event a state does not list is ignored.
 
 export type WorkerState = 'requested' | 'booting' | 'ready' | 'stopping' | 'dead';
-export type WorkerEvent = 'forked' | 'ready' | 'stop' | 'quit' | 'boot-timeout' | 'kill-timeout' | 'exit';
-export type WorkerAction = 'watch' | 'mark-ready' | 'terminate' | 'kill' | 'reaped' | 'none';
+export type WorkerEvent = 'forked' | 'ready' | 'stop' | 'quit' | 'boot-timeout' | 'hung' | 'hung-abort' | 'hung-kill' | 'kill-timeout' | 'exit';
+export type WorkerAction = 'watch' | 'mark-ready' | 'terminate' | 'abort' | 'kill' | 'reaped' | 'none';
 
 export const TRANSITIONS: Readonly<Record<WorkerState, Partial<Record<WorkerEvent, readonly [WorkerState, WorkerAction]>>>> = {
   requested: { forked: ['booting', 'watch'], 'boot-timeout': ['dead', 'reaped'], stop: ['dead', 'reaped'], quit: ['dead', 'reaped'] },
@@ -14,8 +14,14 @@ export const TRANSITIONS: Readonly<Record<WorkerState, Partial<Record<WorkerEven
     'boot-timeout': ['stopping', 'kill'],
     exit: ['dead', 'reaped'],
   },
-  ready: { stop: ['stopping', 'terminate'], quit: ['stopping', 'kill'], exit: ['dead', 'reaped'] },
-  stopping: { quit: ['stopping', 'kill'], 'kill-timeout': ['stopping', 'kill'], exit: ['dead', 'reaped'] },
+  ready: { stop: ['stopping', 'terminate'], quit: ['stopping', 'kill'], hung: ['stopping', 'terminate'], exit: ['dead', 'reaped'] },
+  stopping: {
+    quit: ['stopping', 'kill'],
+    'hung-abort': ['stopping', 'abort'],
+    'hung-kill': ['stopping', 'kill'],
+    'kill-timeout': ['stopping', 'kill'],
+    exit: ['dead', 'reaped'],
+  },
   dead: {},
 };
 
@@ -32,6 +38,11 @@ export interface Worker {
   wasReady: boolean;
   /** Has it closed its listening sockets (draining)? */
   closed: boolean;
+  /** Its slot on the scoreboard. */
+  board: number;
+  /** When its heartbeat was found too old (0: never), and how many signals the escalation has sent since. */
+  hungAt: number;
+  escalation: number;
 }
 
 /** The next state and the action for `event`, or undefined when the state ignores it. */

@@ -13,12 +13,15 @@ import { FORKING } from './generation-state';
 import * as log from './log';
 import { oomKillCount } from './memory';
 import type { OomScores } from './oom';
+import { BOARD_SLOTS, FIELD, monotonicMs, SLOT_FIELDS, slotOf } from '../scoreboard';
 import type { Worker, WorkerEvent } from './worker-state';
 import { transition } from './worker-state';
 
 export interface WorkersConfig {
   workers: number;
   bootTimeoutMs: number;
+  /** A ready worker whose scoreboard heartbeat is older than this is hung (--timeout). */
+  timeoutMs: number;
   gracefulTimeoutMs: number;
 }
 
@@ -31,6 +34,12 @@ export interface WorkersHooks {
 
 const SIGKILL = os.constants.signals.SIGKILL;
 
+/** How often workers write their heartbeat: often enough that --timeout is kept to within a tenth of it. */
+export const heartbeatInterval = (timeoutMs: number) => Math.max(50, Math.min(1000, timeoutMs / 10));
+
+/** Milliseconds between the signals sent to a hung worker. */
+const ESCALATE_MS = 300;
+
 /** Boot failures that fail a generation that does not serve yet (at least one per wanted worker). */
 const MIN_BOOT_FAILURES = 3;
 
@@ -41,13 +50,16 @@ export class Workers {
   readonly #hooks: WorkersHooks;
   readonly #backoff = new RespawnBackoff();
   readonly #oom: OomScores;
+  readonly #board: Float64Array;
+  readonly #boardUsed = new Set<number>();
   /** How many workers each generation should have (--workers, then SIGTTIN/SIGTTOU and `prefork scale`). */
   wanted: number;
   /** The OOM-kill counter when last looked at, to tell an OOM kill from another SIGKILL. */
   #oomKills = oomKillCount();
 
-  constructor(cfg: WorkersConfig, hooks: WorkersHooks, oom: OomScores) {
+  constructor(cfg: WorkersConfig, hooks: WorkersHooks, oom: OomScores, board: Float64Array) {
     this.#cfg = cfg;
+    this.#board = board;
     this.#hooks = hooks;
     this.#oom = oom;
     this.wanted = cfg.workers;
@@ -55,7 +67,15 @@ export class Workers {
 
   /** A new worker in `slot`: forked at once if the generation can fork, else when its zygote is ready. */
   add(gen: Generation, slot: number): void {
-    const w: Worker = { generation: gen.id, slot, pid: 0, state: 'requested', requestedAt: performance.now(), readyAt: 0, stopAt: 0, wasReady: false, closed: false };
+    let board = 0;
+    while (this.#boardUsed.has(board)) board++;
+    if (board >= BOARD_SLOTS) throw new Error(`no free scoreboard slot (${BOARD_SLOTS} in use)`);
+    this.#boardUsed.add(board);
+    slotOf(this.#board, board).fill(0);
+    const w: Worker = {
+      generation: gen.id, slot, pid: 0, state: 'requested', requestedAt: performance.now(), readyAt: 0, stopAt: 0,
+      wasReady: false, closed: false, board, hungAt: 0, escalation: 0,
+    };
     gen.workers.set(slot, w);
     if (FORKING.has(gen.state)) this.request(gen, w);
   }
@@ -64,7 +84,7 @@ export class Workers {
   request(gen: Generation, w: Worker): void {
     w.requestedAt = performance.now();
     try {
-      const pid = gen.requestWorker(w.slot);
+      const pid = gen.requestWorker(w.slot, w.board);
       if (pid !== undefined) this.#onForked(gen, w, pid);
     } catch (e) {
       log.error(`generation ${gen.id}: cannot start worker ${gen.id}.${w.slot}: ${(e as Error).message}`);
@@ -126,9 +146,14 @@ export class Workers {
         if (w.stopAt === 0) w.stopAt = now;
         if (event === 'kill-timeout') log.warn(`worker ${gen.id}.${w.slot} (pid ${w.pid}) did not stop within the graceful timeout: SIGKILL`);
         if (event === 'boot-timeout') log.error(`worker ${gen.id}.${w.slot} (pid ${w.pid}) not ready within the boot timeout: SIGKILL`);
+        if (event === 'hung-kill') log.error(`worker ${gen.id}.${w.slot} (pid ${w.pid}) still running after SIGABRT (--timeout): SIGKILL`);
         return signal(w.pid, 'SIGKILL');
+      case 'abort':
+        log.error(`worker ${gen.id}.${w.slot} (pid ${w.pid}) still running ${ESCALATE_MS} ms after SIGTERM (--timeout): SIGABRT`);
+        return signal(w.pid, 'SIGABRT');
       case 'reaped':
         if (gen.workers.get(w.slot) === w) gen.workers.delete(w.slot);
+        this.#boardUsed.delete(w.board);
         return;
       default:
         return;
@@ -174,10 +199,26 @@ export class Workers {
     this.#hooks.onBootFailed(gen, `the app failed to boot ${gen.bootFailures} times${gen.lastError ? `: ${gen.lastError}` : ''}`, EXIT.APP_BOOT.code);
   }
 
-  /** Kills workers past the boot timeout (once the generation can fork) or past the graceful timeout. */
+  /**
+   * Kills workers past the boot timeout (once the generation can fork), ready workers whose heartbeat is older than
+   * --timeout (SIGTERM, then SIGABRT so a core or a report can show where it hung, then SIGKILL, ESCALATE_MS
+   * apart), and stopping workers past the graceful timeout.
+   */
   checkDeadlines(gen: Generation, now: number): void {
-    const { bootTimeoutMs, gracefulTimeoutMs } = this.#cfg;
+    const { bootTimeoutMs, gracefulTimeoutMs, timeoutMs } = this.#cfg;
+    const mono = monotonicMs();
     for (const w of gen.workers.values()) {
+      const beat = this.#board[w.board * SLOT_FIELDS + FIELD.heartbeat] ?? 0;
+      if (w.state === 'ready' && beat > 0 && mono - beat > timeoutMs) {
+        log.error(`worker ${gen.id}.${w.slot} (pid ${w.pid}) missed its heartbeat: the last was ${((mono - beat) / 1000).toFixed(1)} s ago, --timeout ${timeoutMs / 1000} s (${((mono - beat - timeoutMs) / 1000).toFixed(1)} s late): SIGTERM`);
+        w.hungAt = now;
+        this.apply(gen, w, 'hung');
+        continue;
+      }
+      if (w.state === 'stopping' && w.hungAt > 0 && now - w.hungAt > ESCALATE_MS * (w.escalation + 1) && w.escalation < 2) {
+        this.apply(gen, w, w.escalation++ === 0 ? 'hung-abort' : 'hung-kill');
+        continue;
+      }
       if ((w.state === 'booting' || w.state === 'requested') && gen.state !== 'starting' && now - w.requestedAt > bootTimeoutMs) {
         gen.lastError = `worker not ready within ${bootTimeoutMs / 1000} s`;
         this.apply(gen, w, 'boot-timeout');
