@@ -26,6 +26,34 @@ export function positiveInt(option: string, raw: NumericArg, fallback: number): 
   return n;
 }
 
+/** A whole number, 0 or more (`--max-requests 0` turns recycling off). */
+export function nonNegativeInt(option: string, raw: NumericArg): number {
+  const expected = 'a whole number, 0 or more';
+  if (raw === undefined) return 0;
+  const v = single(option, expected, raw);
+  const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw bad(option, expected, `'${String(v)}'`);
+  return n;
+}
+
+/** Seconds, 0 or more, in milliseconds (0: off). */
+export function nonNegativeSeconds(option: string, raw: NumericArg): number {
+  if (raw === undefined || raw === 0 || raw === '0') return 0;
+  return positiveSeconds(option, raw);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** A memory size: bytes, or a number with K, M, G or T (binary: 1M = 1 MiB; KB/MB/KiB/MiB spellings too). */
+export function memorySize(option: string, raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(String(raw).trim());
+  const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase()];
+  const n = m && unit ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw bad(option, 'a size such as 512M, 1G or 65536 (bytes)', `'${String(raw)}'`);
+  return n;
+}
+
 /** A positive number of seconds (`--timeout 1.5`), in milliseconds. */
 export function positiveSeconds(option: string, raw: NumericArg): number {
   const expected = 'a positive number of seconds';

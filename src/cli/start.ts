@@ -9,7 +9,7 @@ import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
 import type { Listener } from '../supervisor/listeners';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
 import { appName, controlDir, defaultControlPath, NAME_PATTERN } from '../supervisor/control-path';
-import { positiveInt, positiveSeconds, type NumericArg } from './option-values';
+import { memorySize, nonNegativeInt, nonNegativeSeconds, positiveInt, positiveSeconds, type NumericArg } from './option-values';
 
 export interface StartArgs {
   app: string;
@@ -19,6 +19,10 @@ export interface StartArgs {
   'graceful-timeout': NumericArg;
   'boot-timeout': NumericArg;
   timeout: NumericArg;
+  'max-requests': NumericArg;
+  'max-requests-jitter': NumericArg;
+  'max-memory': string | undefined;
+  'max-age': NumericArg;
   'worker-mode': string;
   'reload-strategy': string;
   preload: boolean;
@@ -66,6 +70,10 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     gracefulTimeoutMs: positiveSeconds('graceful-timeout', args['graceful-timeout']),
     bootTimeoutMs: positiveSeconds('boot-timeout', args['boot-timeout']),
     timeoutMs: positiveSeconds('timeout', args.timeout),
+    maxRequests: nonNegativeInt('max-requests', args['max-requests']),
+    maxRequestsJitter: nonNegativeInt('max-requests-jitter', args['max-requests-jitter']),
+    maxMemoryBytes: memorySize('max-memory', args['max-memory']),
+    maxAgeMs: nonNegativeSeconds('max-age', args['max-age']),
     mode,
     preload: args.preload,
     env: parseEnv(args.env),

@@ -11,6 +11,11 @@ export interface SupervisorConfig {
   bootTimeoutMs: number;
   /** A ready worker whose heartbeat is older than this is killed and replaced (--timeout). */
   timeoutMs: number;
+  /** Recycling: --max-requests (+ up to --max-requests-jitter), --max-memory (Pss_Anon bytes), --max-age; 0 is off. */
+  maxRequests: number;
+  maxRequestsJitter: number;
+  maxMemoryBytes: number;
+  maxAgeMs: number;
   mode: 'fork' | 'exec';
   preload: boolean;
   env: Record<string, string>;

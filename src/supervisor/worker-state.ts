@@ -43,6 +43,10 @@ export interface Worker {
   /** When its heartbeat was found too old (0: never), and how many signals the escalation has sent since. */
   hungAt: number;
   escalation: number;
+  /** Requests after which it is recycled (--max-requests plus its jitter), or 0. */
+  maxRequests: number;
+  /** Why it is being recycled ('' while it is not): its replacement starts first, then it drains. */
+  recycle: string;
 }
 
 /** The next state and the action for `event`, or undefined when the state ignores it. */

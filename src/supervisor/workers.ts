@@ -2,6 +2,8 @@
 // worker-state.ts's table names (watch the pidfd, mark ready, SIGTERM, SIGKILL, forget once reaped), enforces the
 // boot and graceful deadlines, refills slots with backoff, and counts boot failures. The worker tables themselves
 // live in each Generation; what a failure means for the generation is decided by the arbiter (onBootFailed).
+import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { EXIT } from '../exit-codes';
@@ -20,8 +22,13 @@ import { transition } from './worker-state';
 export interface WorkersConfig {
   workers: number;
   bootTimeoutMs: number;
-  /** A ready worker whose scoreboard heartbeat is older than this is hung (--timeout). */
+  /** A ready worker whose heartbeat is older than this is hung (--timeout). */
   timeoutMs: number;
+  /** Recycling (gunicorn's max_requests and jitter; private memory, not RSS; age); 0 turns each off. */
+  maxRequests: number;
+  maxRequestsJitter: number;
+  maxMemoryBytes: number;
+  maxAgeMs: number;
   gracefulTimeoutMs: number;
 }
 
@@ -36,6 +43,23 @@ const SIGKILL = os.constants.signals.SIGKILL;
 
 /** How often workers write their heartbeat: often enough that --timeout is kept to within a tenth of it. */
 export const heartbeatInterval = (timeoutMs: number) => Math.max(50, Math.min(1000, timeoutMs / 10));
+
+/** How often --max-memory reads each worker's smaps_rollup. */
+const MEMORY_CHECK_MS = 1000;
+
+/**
+ * A process's private memory: Pss_Anon from /proc/PID/smaps_rollup (Private_Dirty on kernels without it). Never RSS:
+ * the pages of a shared dataset a worker reads are in its RSS but not its to free.
+ */
+export function privateMemory(pid: number): number | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = /^Pss_Anon:\s+(\d+) kB$/m.exec(text)?.[1] ?? /^Private_Dirty:\s+(\d+) kB$/m.exec(text)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Milliseconds between the signals sent to a hung worker. */
 const ESCALATE_MS = 300;
@@ -52,6 +76,7 @@ export class Workers {
   readonly #oom: OomScores;
   readonly #board: Float64Array;
   readonly #boardUsed = new Set<number>();
+  #memoryCheckedAt = 0;
   /** How many workers each generation should have (--workers, then SIGTTIN/SIGTTOU and `prefork scale`). */
   wanted: number;
   /** The OOM-kill counter when last looked at, to tell an OOM kill from another SIGKILL. */
@@ -74,7 +99,8 @@ export class Workers {
     slotOf(this.#board, board).fill(0);
     const w: Worker = {
       generation: gen.id, slot, pid: 0, state: 'requested', requestedAt: performance.now(), readyAt: 0, stopAt: 0,
-      wasReady: false, closed: false, board, hungAt: 0, escalation: 0,
+      wasReady: false, closed: false, board, hungAt: 0, escalation: 0, recycle: '',
+      maxRequests: this.#cfg.maxRequests > 0 ? this.#cfg.maxRequests + randomInt(0, this.#cfg.maxRequestsJitter + 1) : 0,
     };
     gen.workers.set(slot, w);
     if (FORKING.has(gen.state)) this.request(gen, w);
@@ -206,6 +232,7 @@ export class Workers {
    */
   checkDeadlines(gen: Generation, now: number): void {
     const { bootTimeoutMs, gracefulTimeoutMs, timeoutMs } = this.#cfg;
+    if (FORKING.has(gen.state)) this.#checkRecycling(gen, now);
     const mono = monotonicMs();
     for (const w of gen.workers.values()) {
       const beat = this.#board[w.board * SLOT_FIELDS + FIELD.heartbeat] ?? 0;
@@ -236,17 +263,46 @@ export class Workers {
    */
   restore(gen: Generation, now: number): void {
     if (!FORKING.has(gen.state)) return;
-    const counted = [...gen.workers.values()].filter(w => w.state !== 'stopping' && w.state !== 'dead');
+    const counted = [...gen.workers.values()].filter(w => w.state !== 'stopping' && w.state !== 'dead' && !w.recycle);
     const newest = counted.sort((a, b) => b.requestedAt - a.requestedAt).slice(0, Math.max(0, counted.length - this.wanted));
     for (const w of newest) {
       log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) stopping: scaling down to ${this.wanted} workers`);
       this.apply(gen, w, 'stop');
+    }
+    // a recycled worker drains only once enough others are ready, so capacity never dips
+    const ready = counted.filter(w => w.state === 'ready' && !newest.includes(w)).length;
+    for (const w of gen.workers.values()) {
+      if (w.recycle && w.state === 'ready' && ready >= this.wanted) {
+        log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) recycled: ${w.recycle}; its replacement is ready`);
+        this.apply(gen, w, 'stop');
+      }
     }
     if (!this.#backoff.allows(now)) return;
     for (let slot = 1, n = counted.length - newest.length; n < this.wanted; slot++) {
       if (gen.workers.has(slot)) continue;
       this.add(gen, slot);
       n++;
+    }
+  }
+
+  /** Marks ready workers that are due for recycling: by requests served, by age, or (once a second) private memory. */
+  #checkRecycling(gen: Generation, now: number): void {
+    const { maxRequests, maxMemoryBytes, maxAgeMs } = this.#cfg;
+    const memory = maxMemoryBytes > 0 && now - this.#memoryCheckedAt >= MEMORY_CHECK_MS;
+    if (memory) this.#memoryCheckedAt = now;
+    for (const w of gen.workers.values()) {
+      if (w.state !== 'ready' || w.recycle) continue;
+      const served = this.#board[w.board * SLOT_FIELDS + FIELD.requests] ?? 0;
+      let why = '';
+      if (w.maxRequests > 0 && served >= w.maxRequests) why = `served ${served} requests (--max-requests ${maxRequests} + jitter ${w.maxRequests - maxRequests})`;
+      else if (maxAgeMs > 0 && now - w.readyAt > maxAgeMs) why = `running for ${((now - w.readyAt) / 1000).toFixed(0)} s (--max-age ${maxAgeMs / 1000} s)`;
+      else if (memory) {
+        const priv = privateMemory(w.pid);
+        if (priv !== undefined && priv > maxMemoryBytes) why = `private memory ${(priv / 2 ** 20).toFixed(1)} MiB (Pss_Anon) over --max-memory ${(maxMemoryBytes / 2 ** 20).toFixed(1)} MiB`;
+      }
+      if (!why) continue;
+      w.recycle = why;
+      log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) recycling: ${why}; its replacement starts first`);
     }
   }
 
