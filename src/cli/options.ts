@@ -42,6 +42,7 @@ export const COMMANDS = {
       pidfile: { type: 'string', describe: 'Write the supervisor\'s pid to this file' },
       watch: { type: 'boolean', default: false, describe: 'Reload when a --share file changes' },
       'watch-app': { type: 'boolean', default: false, describe: 'Reload when the app\'s code changes' },
+      'metrics-bind': { type: 'string', describe: 'Serve Prometheus metrics (scoreboard, restarts by cause, reloads, dataset bytes) at http://HOST:PORT/metrics from the supervisor' },
       name: { type: 'string', describe: 'Name shown in process titles and used for the control socket (default: the app\'s package or file name)' },
       control: { type: 'string', describe: 'Control socket path (default: NAME.sock in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR/prefork, /run/prefork for root, or a 0700 directory of the user\'s own in the temp dir)' },
     },

@@ -30,6 +30,7 @@ export interface StartArgs {
   pidfile: string | undefined;
   control: string | undefined;
   name: string | undefined;
+  'metrics-bind': string | undefined;
   watch: boolean;
   'watch-app': boolean;
 }
@@ -65,7 +66,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   return {
     app,
     shares,
-    binds: (args.bind?.length ? args.bind : ['127.0.0.1:8000']).map(parseBind),
+    binds: (args.bind?.length ? args.bind : ['127.0.0.1:8000']).map(b => parseBind(b)),
     workers: positiveInt('workers', args.workers, os.availableParallelism()),
     gracefulTimeoutMs: positiveSeconds('graceful-timeout', args['graceful-timeout']),
     bootTimeoutMs: positiveSeconds('boot-timeout', args['boot-timeout']),
@@ -80,6 +81,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     pidfile: args.pidfile === undefined ? undefined : path.resolve(args.pidfile),
     name,
     control: path.resolve(args.control ?? defaultControlPath(name)),
+    metricsBind: args['metrics-bind'] === undefined ? undefined : parseBind(args['metrics-bind'], '--metrics-bind'),
     controlDir: args.control === undefined ? { create: controlDir().create } : undefined,
     idleGraceMs: 1000,
     watch: args.watch,

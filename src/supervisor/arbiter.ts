@@ -53,6 +53,7 @@ export class Supervisor {
   #plumbing: Plumbing | undefined;
   #done: ((code: number) => void) | undefined;
   #lastReloadError = '';
+  readonly #counters = { reloads: 0, reloadFailures: 0 };
 
   constructor(cfg: SupervisorConfig) {
     this.#cfg = cfg;
@@ -71,6 +72,7 @@ export class Supervisor {
       onChange: what => this.#enqueue({ type: 'reload', reason: `changed: ${what}` }),
       onDeleted: file => log.warn(`watched file ${file} was deleted; generation ${this.#serving()?.id ?? '-'} keeps serving`),
       onTick: () => this.#tick(),
+      snapshot: () => this.status(),
     });
     log.info(hugePagePolicy().advice);
     log.info(this.#oom.describe());
@@ -141,6 +143,7 @@ export class Supervisor {
       listeners: this.#cfg.listeners.map(l => l.label),
       generations: this.#generations.map(g => generationStatus(g, this.#board.board)),
       memory: memoryStatus(this.#generations, this.#serving(), this.#cfg),
+      counters: { restarts: { ...this.#workers.restarts }, ...this.#counters },
     };
   }
 
@@ -188,6 +191,7 @@ export class Supervisor {
         this.#workers.serving(gen); // before the log line that says it serves
         log.info(`generation ${gen.id} ready: ${pids.length} workers (pids ${pids.join(', ')})`);
         this.#lastReloadError = '';
+        if (this.#serving() !== gen) this.#counters.reloads++;
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
         // `prefork reload` hears of it once no old worker accepts any more (see #settleSwaps)
         this.#waiters.swapped(gen.id, { ok: true, generation: gen.id, pids });
@@ -241,6 +245,7 @@ export class Supervisor {
 
   #fail(gen: Generation, { why, exitCode }: Failure): void {
     const serving = this.#serving();
+    this.#counters.reloadFailures++;
     this.#lastReloadError = serving ? `${why}; generation ${serving.id} keeps serving` : why;
     this.#waiters.settle(gen.id, { ok: false, error: this.#lastReloadError });
     log.error(`generation ${gen.id} failed: ${why}`);

@@ -1,6 +1,6 @@
 // What `prefork start` hands the supervisor: every option checked once, at the boundary (src/cli/start.ts).
 import type { ShareSpec } from '../datasets/spec';
-import type { Listener } from './listeners';
+import type { BindSpec, Listener } from './listeners';
 
 export interface SupervisorConfig {
   app: string;
@@ -26,6 +26,8 @@ export interface SupervisorConfig {
   control: string;
   /** Set when the path is the default one: its directory is checked (and created 0700 if `create`). */
   controlDir: { create: boolean } | undefined;
+  /** Where the Prometheus metrics are served, if anywhere (--metrics-bind). */
+  metricsBind: BindSpec | undefined;
   idleGraceMs: number;
   /** Reload when a --share file changes; with watchApp, also when the app's code changes. */
   watch: boolean;

@@ -14,16 +14,16 @@ export interface Listener {
 }
 
 /** Parses --bind: HOST:PORT, [IPv6]:PORT, :PORT, PORT or unix:PATH. */
-export function parseBind(text: string): BindSpec {
+export function parseBind(text: string, option = '--bind'): BindSpec {
   if (text.startsWith('unix:')) {
     const p = text.slice(5);
-    if (!p) throw new PreforkError('PREFORK_BAD_OPTION', `--bind must be HOST:PORT or unix:PATH, got '${text}'`);
+    if (!p) throw new PreforkError('PREFORK_BAD_OPTION', `${option} must be HOST:PORT or unix:PATH, got '${text}'`);
     return { kind: 'unix', path: p };
   }
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const port = Number(m?.[3]);
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new PreforkError('PREFORK_BAD_OPTION', `--bind must be HOST:PORT (port 0-65535) or unix:PATH, got '${text}'`);
+    throw new PreforkError('PREFORK_BAD_OPTION', `${option} must be HOST:PORT (port 0-65535) or unix:PATH, got '${text}'`);
   }
   return { kind: 'tcp', host: m[1] ?? m[2] ?? '', port };
 }

@@ -9,7 +9,9 @@ import { PreforkError } from '../errors';
 import { native } from '../native';
 import type { ControlHandlers } from './control';
 import { serveControl } from './control';
-import { closeListener, type Listener } from './listeners';
+import { closeListener, type BindSpec, type Listener } from './listeners';
+import { serveMetrics } from './metrics';
+import type { SupervisorStatus } from './status';
 import * as log from './log';
 import { HANDLED_SIGNALS } from './signals';
 import { watchSources } from './watch';
@@ -21,6 +23,7 @@ export interface PlumbingConfig {
   pidfile: string | undefined;
   control: string;
   controlDir: { create: boolean } | undefined;
+  metricsBind: BindSpec | undefined;
   watch: boolean;
   watchApp: boolean;
 }
@@ -31,6 +34,7 @@ export interface PlumbingHooks {
   onChange(what: string): void;
   onDeleted(file: string): void;
   onTick(): void;
+  snapshot(): SupervisorStatus;
 }
 
 /** How often the loop runs when no event wakes it (deadlines, backoff). */
@@ -58,6 +62,7 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
   });
   for (const l of cfg.listeners) log.info(`listening on ${l.label}`);
   log.info(`control socket ${cfg.control}`);
+  const metrics = cfg.metricsBind ? (await serveMetrics(cfg.metricsBind, hooks.snapshot)).server : undefined;
   const interval = setInterval(hooks.onTick, TICK_MS);
   const unwatch = cfg.watch || cfg.watchApp ? await startWatching(cfg, hooks) : undefined;
   return {
@@ -67,6 +72,7 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
       for (const l of cfg.listeners) closeListener(l);
       if (cfg.pidfile) fs.rmSync(cfg.pidfile, { force: true });
       control.close();
+      metrics?.close();
       void unwatch?.();
       fs.rmSync(cfg.control, { force: true });
     },

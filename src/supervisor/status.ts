@@ -51,6 +51,19 @@ export interface SupervisorStatus {
   listeners: string[];
   generations: GenerationStatus[];
   memory: MemoryStatus;
+  counters: Counters;
+}
+
+/** Why workers were replaced: died (crashed or killed), boot-failure, oom, timeout (hung), recycle. */
+export type RestartCause = 'died' | 'boot-failure' | 'oom' | 'timeout' | 'recycle';
+
+/** What has happened since start. */
+export interface Counters {
+  restarts: Record<RestartCause, number>;
+  /** Swaps to a new generation that completed (generation 1 does not count). */
+  reloads: number;
+  /** Generations that failed to load or boot. */
+  reloadFailures: number;
 }
 
 /** One generation's row. */

@@ -15,6 +15,7 @@ import { FORKING } from './generation-state';
 import * as log from './log';
 import { oomKillCount } from './memory';
 import type { OomScores } from './oom';
+import type { RestartCause } from './status';
 import { BOARD_SLOTS, FIELD, monotonicMs, SLOT_FIELDS, slotOf } from '../scoreboard';
 import type { Worker, WorkerEvent } from './worker-state';
 import { transition } from './worker-state';
@@ -77,6 +78,8 @@ export class Workers {
   readonly #board: Float64Array;
   readonly #boardUsed = new Set<number>();
   #memoryCheckedAt = 0;
+  /** Workers replaced, by cause (for status and metrics). */
+  readonly restarts: Record<RestartCause, number> = { died: 0, 'boot-failure': 0, oom: 0, timeout: 0, recycle: 0 };
   /** How many workers each generation should have (--workers, then SIGTTIN/SIGTTOU and `prefork scale`). */
   wanted: number;
   /** The OOM-kill counter when last looked at, to tell an OOM kill from another SIGKILL. */
@@ -198,6 +201,7 @@ export class Workers {
     this.apply(gen, w, 'exit');
     if (was === 'stopping') return log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) exited with ${exitHow(code, sig)}`);
     const oom = sig === SIGKILL ? this.#oomSuspected() : '';
+    this.restarts[oom ? 'oom' : bootFailed ? 'boot-failure' : 'died']++;
     (bootFailed ? log.error : log.warn)(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ${bootFailed ? 'failed to boot' : 'died'}: exited with ${exitHow(code, sig)}${oom}`);
     if (bootFailed || code === WORKER_BOOT_ERROR) this.#countBootFailure(gen);
     if (!FORKING.has(gen.state)) return;
@@ -239,6 +243,7 @@ export class Workers {
       if (w.state === 'ready' && beat > 0 && mono - beat > timeoutMs) {
         log.error(`worker ${gen.id}.${w.slot} (pid ${w.pid}) missed its heartbeat: the last was ${((mono - beat) / 1000).toFixed(1)} s ago, --timeout ${timeoutMs / 1000} s (${((mono - beat - timeoutMs) / 1000).toFixed(1)} s late): SIGTERM`);
         w.hungAt = now;
+        this.restarts.timeout++;
         this.apply(gen, w, 'hung');
         continue;
       }
@@ -302,6 +307,7 @@ export class Workers {
       }
       if (!why) continue;
       w.recycle = why;
+      this.restarts.recycle++;
       log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) recycling: ${why}; its replacement starts first`);
     }
   }
