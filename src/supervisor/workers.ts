@@ -15,23 +15,17 @@ import { FORKING } from './generation-state';
 import * as log from './log';
 import { oomKillCount } from './memory';
 import type { OomScores } from './oom';
+import type { SupervisorConfig } from './config';
 import type { RestartCause } from './status';
 import { BOARD_SLOTS, FIELD, monotonicMs, SLOT_FIELDS, slotOf } from '../scoreboard';
 import type { Worker, WorkerEvent } from './worker-state';
 import { transition } from './worker-state';
 
-export interface WorkersConfig {
-  workers: number;
-  bootTimeoutMs: number;
-  /** A ready worker whose heartbeat is older than this is hung (--timeout). */
-  timeoutMs: number;
-  /** Recycling (gunicorn's max_requests and jitter; private memory, not RSS; age); 0 turns each off. */
-  maxRequests: number;
-  maxRequestsJitter: number;
-  maxMemoryBytes: number;
-  maxAgeMs: number;
-  gracefulTimeoutMs: number;
-}
+/** The part of the supervisor's config that concerns workers. */
+export type WorkersConfig = Pick<
+  SupervisorConfig,
+  'workers' | 'bootTimeoutMs' | 'timeoutMs' | 'maxRequests' | 'maxRequestsJitter' | 'maxMemoryBytes' | 'maxAgeMs' | 'gracefulTimeoutMs'
+>;
 
 export interface WorkersHooks {
   /** A worker's pidfd says it exited (queue it: it is handled in the loop). */

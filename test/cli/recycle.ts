@@ -34,6 +34,7 @@ t.test('--max-memory 64M recycles a worker that leaks 2 MB per request', async t
   const m = await p.waitFor(new RegExp(`worker 1\\.1 \\(pid ${first}\\) recycling: private memory ([\\d.]+) MiB \\(Pss_Anon\\) over --max-memory 64\\.0 MiB`), 5000);
   t.ok(Number(m[1]) > 64, `recycled at ${m[1]} MiB private`);
   await p.waitFor(new RegExp(`\\(pid ${first}\\) recycled: `), 5000);
+  await p.waitFor(new RegExp(`\\(pid ${first}\\) exited with code 0`), 5000);
   const after = await getJson<{ pid: number; keptMB: number }>(p.port);
   t.not(after.pid, first, 'a fresh worker serves');
   t.equal(after.keptMB, 2, 'with nothing leaked yet');
