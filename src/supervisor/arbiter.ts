@@ -26,13 +26,13 @@ import { Generation } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
 import type { SupervisorConfig } from './config';
 import { failureOf, type Failure, type QueuedEvent } from './events';
-import { checkFits, generationNeeds, loadGenerationDatasets } from './load-datasets';
+import { fitsAfter, generationNeeds, loadGenerationDatasets } from './load-datasets';
 import * as log from './log';
 import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { Waiters, type Waiter } from './waiters';
 import { generationStatus, memoryStatus, type SupervisorStatus } from './status';
-import { exitHow, heartbeatInterval, scaleTarget, Workers } from './workers';
+import { exitHow, heartbeatInterval, Workers } from './workers';
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
@@ -165,8 +165,6 @@ export class Supervisor {
   #serving = () => this.#generations.find(g => SERVING.has(g.state));
   #incoming = () => this.#generations.find(g => INCOMING.has(g.state));
 
-  // ---- generations: the table's actions ---------------------------------------------------------------------------
-
   /** Looks `event` up in the generation table, moves `gen` to the next state and performs the action. */
   #dispatch(gen: Generation, event: GenerationEvent, failure?: Failure): void {
     const from = gen.state;
@@ -225,16 +223,11 @@ export class Supervisor {
   /** Opens the generation's pipe, starts its zygote (fork mode) and adds its workers. */
   #start(gen: Generation): void {
     try {
-      gen.open({
+      const zygote = gen.start({
         onEvent: ev => this.#enqueue({ type: 'runtime', gen, ev }),
         onZygoteExit: (code, signal) => this.#enqueue({ type: 'zygote-exit', gen, code, signal }),
       });
-      gen.startedAt = performance.now();
-      if (this.#cfg.mode === 'fork') {
-        const pid = gen.startZygote();
-        this.#oom.set(pid, 'zygote');
-        log.info(`generation ${gen.id}: zygote started (pid ${pid})`);
-      }
+      if (zygote !== undefined) this.#oom.set(zygote, 'zygote');
     } catch (e) {
       return this.#dispatch(gen, 'boot-failed', { why: `cannot start: ${(e as Error).message}`, exitCode: EXIT.SOFTWARE.code });
     }
@@ -275,8 +268,6 @@ export class Supervisor {
     this.#workers.report(gen, ev);
   }
 
-  // ---- health and progress ------------------------------------------------------------------------------------------
-
   /** Deadlines (a zygote or worker too slow to boot, a worker too slow to stop), then the worker count restored. */
   #health(): void {
     const now = performance.now();
@@ -298,8 +289,7 @@ export class Supervisor {
     for (let i = this.#generations.length - 1; i >= 0; i--) if (this.#generations[i]?.state === 'gone') this.#generations.splice(i, 1);
     const queued = this.#generations.find(g => g.state === 'queued');
     if (queued && !this.#stopping && !this.#incoming()) this.#begin(queued);
-    this.#settleSwaps();
-    this.#settleScale();
+    this.#answer();
     if (this.#stopping && this.#generations.length === 0) this.#finish();
   }
 
@@ -308,12 +298,9 @@ export class Supervisor {
     if (this.#cfg.reloadStrategy === 'replace') {
       const serving = this.#serving();
       if (serving) {
-        const { shares, workers, mode } = this.#cfg;
-        try {
-          checkFits(queued.id, generationNeeds(shares, workers, mode), serving.datasetBytes());
-        } catch (e) {
-          return this.#dispatch(queued, 'load-failed', failureOf(e));
-        }
+        const { shares, mode } = this.#cfg;
+        const refused = fitsAfter(queued.id, generationNeeds(shares, this.#workers.wanted, mode), serving.datasetBytes());
+        if (refused) return this.#dispatch(queued, 'load-failed', failureOf(refused));
         log.warn(`reload strategy replace: generation ${serving.id} drains before generation ${queued.id} loads; capacity is 0 workers until generation ${queued.id} is ready`);
         return this.#dispatch(serving, 'retire');
       }
@@ -325,27 +312,21 @@ export class Supervisor {
   /** Sets the wanted worker count from N, +K or -K (at least 1); `reply` hears when the serving generation has it. */
   #scale(to: string, reply?: (r: ControlReply) => void): void {
     if (this.#stopping) return reply?.(STOPPING);
-    const was = this.#workers.wanted;
-    const n = scaleTarget(to, was);
-    if (typeof n === 'string') return reply ? reply({ ok: false, error: n }) : log.warn(`${n}: ignored`);
-    if (n !== was) log.info(`scaling from ${was} to ${n} workers`);
-    this.#workers.wanted = n;
+    const error = this.#workers.scale(to);
+    if (error) return reply ? reply({ ok: false, error }) : log.warn(`${error}: ignored`);
     if (reply) this.#waiters.addScale(reply);
     this.#wake();
   }
 
-  /** Answers `prefork reload` once every retired worker has closed its listening sockets or exited. */
-  #settleSwaps(): void {
-    if (this.#waiters.swapsHeld && !this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) this.#waiters.releaseSwaps();
-  }
-
-  /** Answers `prefork scale` once the serving generation has exactly the wanted workers, all ready. */
-  #settleScale(): void {
+  /**
+   * Answers `prefork reload` once every retired worker has closed its listening sockets or exited, and `prefork
+   * scale` once the serving generation has exactly the wanted workers, all ready.
+   */
+  #answer(): void {
+    if (!this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) this.#waiters.releaseSwaps();
     const serving = this.#serving();
-    if (!serving || !this.#waiters.scaleHeld || this.#incoming()) return;
-    const ready = this.#workers.ready(serving);
-    if (ready.length !== this.#workers.wanted || serving.workers.size !== ready.length) return;
-    this.#waiters.settleScale({ ok: true, generation: serving.id, workers: ready.length, pids: ready.map(w => w.pid) });
+    const scaled = serving && !this.#incoming() ? this.#workers.scaled(serving) : undefined;
+    if (scaled) this.#waiters.settleScale({ ok: true, generation: serving?.id, workers: scaled.length, pids: scaled });
   }
 
   #stop(how: 'graceful' | 'quick', exitCode: number): void {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
@@ -150,6 +151,16 @@ export class Generation {
    * nothing that patches child_process (APM agents, test harnesses) can add threads or hooks to it, and it runs in
    * its own session (a terminal's ^C reaches only the supervisor, which stops everything in order).
    */
+  /** Opens the event pipe and, in fork mode, starts the zygote (logged); returns the zygote's pid, if any. */
+  start(sinks: GenerationSinks): number | undefined {
+    this.open(sinks);
+    this.startedAt = performance.now();
+    if (this.#opts.mode !== 'fork') return undefined;
+    const pid = this.startZygote();
+    log.info(`generation ${this.id}: zygote started (pid ${pid})`);
+    return pid;
+  }
+
   startZygote(): number {
     const [cmdRead, cmdWrite] = native().pipe();
     const env = this.#env({});

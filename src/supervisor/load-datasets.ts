@@ -50,6 +50,16 @@ export function checkFits(generation: number, needs: GenerationNeeds, freed = 0,
   throw new PreforkError('PREFORK_NO_MEMORY', `generation ${generation} needs ${formatBytes(total)} (${parts}); ${describeRoom(budget, headroom)}${counting}`);
 }
 
+/** checkFits as a value: the PREFORK_NO_MEMORY error, or undefined when it fits. */
+export function fitsAfter(generation: number, needs: GenerationNeeds, freed: number): unknown {
+  try {
+    checkFits(generation, needs, freed);
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
 export interface LoadPlan {
   shares: ShareSpec[];
   generation: number;

@@ -29,10 +29,6 @@ export class Waiters {
     this.#swapped.push({ id, reply });
   }
 
-  get swapsHeld(): boolean {
-    return this.#swapped.length > 0;
-  }
-
   /** No retired worker accepts any more: answer the swaps held. */
   releaseSwaps(): void {
     for (const { id, reply } of this.#swapped.splice(0)) this.settle(id, reply);
@@ -41,10 +37,6 @@ export class Waiters {
   /** `w` waits for the serving generation to have the wanted count. */
   addScale(w: Waiter): void {
     this.#scale.push(w);
-  }
-
-  get scaleHeld(): boolean {
-    return this.#scale.length > 0;
   }
 
   settleScale(reply: ControlReply): void {

@@ -316,6 +316,21 @@ export class Workers {
     return [...gen.workers.values()].some(w => w.wasReady && !w.closed && w.state !== 'dead');
   }
 
+  /** Sets the wanted count from N, +K or -K (scaleTarget); returns why not, or undefined. */
+  scale(to: string): string | undefined {
+    const n = scaleTarget(to, this.wanted);
+    if (typeof n === 'string') return n;
+    if (n !== this.wanted) log.info(`scaling from ${this.wanted} to ${n} workers`);
+    this.wanted = n;
+    return undefined;
+  }
+
+  /** The pids of `gen`'s workers when it has exactly the wanted count, all ready (what `prefork scale` waits for). */
+  scaled(gen: Generation): number[] | undefined {
+    const ready = this.ready(gen);
+    return ready.length === this.wanted && gen.workers.size === ready.length ? ready.map(w => w.pid) : undefined;
+  }
+
   /** The generation's ready workers. */
   ready(gen: Generation): Worker[] {
     return [...gen.workers.values()].filter(w => w.state === 'ready');
