@@ -199,6 +199,9 @@ int pf_reap_orphans(const int *known, int n) {
     for (int i = 0; i < n; i++) {
       if (known[i] == info.si_pid) return reaped;
     }
+    /* A child in our own session is one the supervisor's runtime spawned itself (child_process): libuv waits for
+     * it. Orphans of the app come from the zygotes' and exec workers' sessions. */
+    if (getsid(info.si_pid) == getsid(0)) return reaped;
     if (waitpid(info.si_pid, NULL, WNOHANG) <= 0) break;
     reaped++;
   }

@@ -71,9 +71,21 @@ function formatStatus(s: SupervisorStatus): string {
   const m = s.memory;
   const limit = m.limit === null ? 'no memory cgroup limit' : `memory limit ${formatBytes(m.limit, true)}`;
   lines.push(`memory: datasets ${formatBytes(m.datasets)}; may use ${formatBytes(m.headroom)} more (${limit}); a reload (${m.strategy}) needs ${formatBytes(m.reloadNeeds)}`);
+  const rows: string[][] = [['WORKER', 'PID', 'STATE', 'REQUESTS', 'IN FLIGHT', 'PRIVATE MB', 'SHARED MB', 'CPU %', 'AGE', 'HEARTBEAT']];
   for (const g of s.generations) {
     lines.push(`generation ${g.id}: ${g.state}${g.zygote ? `, zygote pid ${g.zygote}` : ''}${g.datasets.length ? `, datasets ${g.datasets.join(', ')}` : ''}`);
-    for (const w of g.workers) lines.push(`  worker ${g.id}.${w.slot}  pid ${w.pid}  ${w.state}`);
+    for (const w of g.workers) {
+      const mb = (b: number | null) => (b === null ? '-' : (b / 2 ** 20).toFixed(1));
+      const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`);
+      rows.push([`${g.id}.${w.slot}`, String(w.pid), w.state, String(w.requests), String(w.inFlight), mb(w.privateBytes), mb(w.sharedBytes), w.cpuPercent === null ? '-' : w.cpuPercent.toFixed(1), secs(w.ageMs), secs(w.heartbeatAgeMs)]);
+    }
   }
+  if (rows.length > 1) lines.push('', ...table(rows));
   return `${lines.join('\n')}\n`;
+}
+
+/** Rows as aligned columns (numbers to the right). */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map(r => (r[i] ?? '').length))) ?? [];
+  return rows.map(r => r.map((cell, i) => (i > 2 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
 }

@@ -31,7 +31,7 @@ import * as log from './log';
 import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { Waiters, type Waiter } from './waiters';
-import { generationStatus, memoryStatus, type SupervisorStatus } from './status';
+import { generationStatus, memoryStatus, withUsage, type SupervisorStatus } from './status';
 import { exitHow, heartbeatInterval, Workers } from './workers';
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
@@ -68,7 +68,7 @@ export class Supervisor {
     process.title = TITLE.supervisor(this.#cfg.name);
     this.#plumbing = await openPlumbing(this.#cfg, {
       onSignal: signal => this.#enqueue({ type: 'signal', signal }),
-      control: { reload: reply => this.reload(reply), scale: (to, reply) => this.#scale(to, reply), stop: () => this.#stop('graceful', EXIT.OK.code), status: () => ({ ...this.status() }) },
+      control: { reload: reply => this.reload(reply), scale: (to, reply) => this.#scale(to, reply), stop: () => this.#stop('graceful', EXIT.OK.code), status: () => withUsage(this.status()) as unknown as Promise<Record<string, unknown>> },
       onChange: what => this.#enqueue({ type: 'reload', reason: `changed: ${what}` }),
       onDeleted: file => log.warn(`watched file ${file} was deleted; generation ${this.#serving()?.id ?? '-'} keeps serving`),
       onTick: () => this.#tick(),

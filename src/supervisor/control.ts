@@ -17,7 +17,7 @@ export interface ControlHandlers {
   /** `to` is N, +K or -K; answers when the serving generation has that many ready workers. */
   scale(to: string, reply: (r: ControlReply) => void): void;
   stop(): void;
-  status(): Record<string, unknown>;
+  status(): Promise<Record<string, unknown>>;
 }
 
 /** Answers one request from `handlers`. */
@@ -29,7 +29,10 @@ function answer(req: ControlRequest, handlers: ControlHandlers, reply: (r: Contr
       reply({ ok: true, pid: process.pid });
       return handlers.stop();
     case 'status':
-      return reply({ ok: true, ...handlers.status() });
+      return void handlers.status().then(
+        s => reply({ ok: true, ...s }),
+        e => reply({ ok: false, error: `status failed: ${(e as Error).message}` }),
+      );
     case 'scale':
       return handlers.scale(String(req.to), reply);
     default:

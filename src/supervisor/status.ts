@@ -1,5 +1,7 @@
 // The shape `prefork status --json` prints: a snapshot of the supervisor's tables, typed so scripts and the CLI's
 // text form read the same fields.
+import * as fs from 'node:fs';
+import pidusage from 'pidusage';
 import type { SupervisorConfig } from './config';
 import type { Generation } from './generation';
 import { generationNeeds } from './load-datasets';
@@ -17,6 +19,12 @@ export interface WorkerStatus {
   inFlight: number;
   /** Milliseconds since its last heartbeat, or null before its first. */
   heartbeatAgeMs: number | null;
+  /** Milliseconds since it started, or null before it wrote its slot. */
+  ageMs: number | null;
+  /** Filled for `prefork status` (null in metrics): private (Pss_Anon) and shared (Pss_Shmem) bytes, CPU % (pidusage). */
+  privateBytes: number | null;
+  sharedBytes: number | null;
+  cpuPercent: number | null;
 }
 
 export interface GenerationStatus {
@@ -77,7 +85,12 @@ export function generationStatus(g: Generation, board: Float64Array): Generation
     workers: [...g.workers.values()].map(w => {
       const score = slotOf(board, w.board);
       const beat = score[FIELD.heartbeat] ?? 0;
-      return { slot: w.slot, pid: w.pid, state: w.state, requests: score[FIELD.requests] ?? 0, inFlight: score[FIELD.inFlight] ?? 0, heartbeatAgeMs: beat > 0 ? Math.round(now - beat) : null };
+      const started = score[FIELD.startedAt] ?? 0;
+      return {
+        slot: w.slot, pid: w.pid, state: w.state, requests: score[FIELD.requests] ?? 0, inFlight: score[FIELD.inFlight] ?? 0,
+        heartbeatAgeMs: beat > 0 ? Math.round(now - beat) : null, ageMs: started > 0 ? Math.round(now - started) : null,
+        privateBytes: null, sharedBytes: null, cpuPercent: null,
+      };
     }),
   };
 }
@@ -93,4 +106,41 @@ export function memoryStatus(generations: readonly Generation[], serving: Genera
     strategy: cfg.reloadStrategy,
     reloadNeeds: processes + (cfg.reloadStrategy === 'overlap' ? (serving?.datasetBytes() ?? 0) : 0),
   };
+}
+
+/** Proportional memory of a process from /proc/PID/smaps_rollup: its own (Pss_Anon) and its share of shared memory. */
+function memoryOf(pid: number): { privateBytes: number | null; sharedBytes: number | null } {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (key: string) => {
+      const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(text);
+      return m ? Number(m[1]) * 1024 : null;
+    };
+    return { privateBytes: kb('Pss_Anon'), sharedBytes: kb('Pss_Shmem') };
+  } catch {
+    return { privateBytes: null, sharedBytes: null };
+  }
+}
+
+/** How long pidusage keeps a worker's history (and its open stat file) after the last look. */
+const PIDUSAGE_MAXAGE_MS = 2000;
+
+/** The status with each worker's memory and CPU % filled in (pidusage: since the previous look within 2 s, else since start). */
+export async function withUsage(s: SupervisorStatus): Promise<SupervisorStatus> {
+  const pids = s.generations.flatMap(g => g.workers.map(w => w.pid)).filter(p => p > 0);
+  let cpu: Record<string, { cpu: number } | undefined> = {};
+  try {
+    // pidusage keeps each /proc/PID/stat open between looks; a short maxage closes those of gone workers soon
+    // (its clear() would drop them without closing them)
+    cpu = pids.length ? await pidusage(pids, { maxage: PIDUSAGE_MAXAGE_MS }) : {};
+  } catch {
+    // a worker exited between the snapshot and the look: report what is known
+  }
+  for (const g of s.generations) {
+    for (const w of g.workers) {
+      if (w.pid <= 0) continue;
+      Object.assign(w, memoryOf(w.pid), { cpuPercent: cpu[String(w.pid)]?.cpu ?? null });
+    }
+  }
+  return s;
 }

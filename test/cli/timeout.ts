@@ -46,4 +46,7 @@ t.test('status --json reads requests and heartbeats off the scoreboard', async t
   t.equal(workers.reduce((n, w) => n + w.requests, 0), 25, '25 requests counted');
   t.ok(workers.every(w => w.inFlight === 0), 'none in flight');
   t.ok(workers.every(w => w.heartbeatAgeMs !== null && w.heartbeatAgeMs < 1000), `heartbeats fresh (${workers.map(w => w.heartbeatAgeMs).join(', ')} ms)`);
+  t.ok(workers.every(w => w.ageMs !== null && w.ageMs > 0), 'ages known');
+  t.ok(workers.every(w => w.privateBytes !== null && w.privateBytes > 1 << 20 && w.privateBytes < 64 << 20), `private memory from smaps_rollup (${workers.map(w => ((w.privateBytes ?? 0) / 2 ** 20).toFixed(1)).join(', ')} MiB)`);
+  t.ok(workers.every(w => w.sharedBytes !== null && w.cpuPercent !== null && w.cpuPercent >= 0), 'shared memory and CPU % (pidusage) present');
 });
