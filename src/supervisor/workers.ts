@@ -199,7 +199,8 @@ export class Workers {
     (bootFailed ? log.error : log.warn)(`worker ${gen.id}.${w.slot} (pid ${w.pid}) ${bootFailed ? 'failed to boot' : 'died'}: exited with ${exitHow(code, sig)}${oom}`);
     if (bootFailed || code === WORKER_BOOT_ERROR) this.#countBootFailure(gen);
     if (!FORKING.has(gen.state)) return;
-    const delay = this.#backoff.exited(performance.now());
+    const now = performance.now();
+    const delay = this.#backoff.exited(now, w.wasReady ? now - w.readyAt : 0);
     if (delay > 0) log.warn(`${this.#backoff.recentExits} worker exits in the last minute: next worker starts in ${delay} ms`);
   }
 
