@@ -73,7 +73,7 @@ function formatStatus(s: SupervisorStatus): string {
   lines.push(`memory: datasets ${formatBytes(m.datasets)}; may use ${formatBytes(m.headroom)} more (${limit}); a reload (${m.strategy}) needs ${formatBytes(m.reloadNeeds)}`);
   const rows: string[][] = [['WORKER', 'PID', 'STATE', 'REQUESTS', 'IN FLIGHT', 'PRIVATE MB', 'SHARED MB', 'CPU %', 'AGE', 'HEARTBEAT']];
   for (const g of s.generations) {
-    lines.push(`generation ${g.id}: ${g.state}${g.zygote ? `, zygote pid ${g.zygote}` : ''}${g.datasets.length ? `, datasets ${g.datasets.join(', ')}` : ''}`);
+    lines.push(`generation ${g.id}: ${g.state}${g.zygote ? `, zygote pid ${g.zygote}` : ''}${g.datasets.length ? `, datasets ${g.datasets.map(d => `${d.name} (${d.file}, ${formatBytes(d.bytes)}${d.hugePages ? ', huge pages' : ''})`).join(', ')}` : ''}`);
     for (const w of g.workers) {
       const mb = (b: number | null) => (b === null ? '-' : (b / 2 ** 20).toFixed(1));
       const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`);

@@ -5,6 +5,7 @@ import pidusage from 'pidusage';
 import type { SupervisorConfig } from './config';
 import type { Generation } from './generation';
 import { generationNeeds } from './load-datasets';
+import { hugePagePolicy } from '../datasets/hugepages';
 import { memoryBudget } from './memory';
 import { FIELD, monotonicMs, slotOf } from '../scoreboard';
 import type { GenerationState } from './generation-state';
@@ -27,11 +28,19 @@ export interface WorkerStatus {
   cpuPercent: number | null;
 }
 
+/** A dataset a generation holds: its name, the file it was loaded from, its memfd's bytes, huge pages or not. */
+export interface DatasetStatus {
+  name: string;
+  file: string;
+  bytes: number;
+  hugePages: boolean;
+}
+
 export interface GenerationStatus {
   id: number;
   state: GenerationState;
   zygote: number | null;
-  datasets: string[];
+  datasets: DatasetStatus[];
   workers: WorkerStatus[];
 }
 
@@ -81,7 +90,7 @@ export function generationStatus(g: Generation, board: Float64Array): Generation
     id: g.id,
     state: g.state,
     zygote: g.zygotePid ?? null,
-    datasets: g.datasets.map(d => d.name),
+    datasets: g.datasets.map(d => ({ name: d.name, file: d.header.source.path, bytes: d.header.size, hugePages: hugePagePolicy().huge })),
     workers: [...g.workers.values()].map(w => {
       const score = slotOf(board, w.board);
       const beat = score[FIELD.heartbeat] ?? 0;

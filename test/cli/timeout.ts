@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import t from 'tap';
 import type { SupervisorStatus } from '../../src/supervisor/status';
-import { APPS, descendants, get, getJson, runCli, sleep, startPrefork } from '../helpers/prefork';
+import { APPS, FIXTURES, descendants, get, getJson, runCli, sleep, startPrefork } from '../helpers/prefork';
 
 t.test('a worker stuck in a loop is killed and replaced within --timeout + 1 s; the other keeps answering', async t => {
   const p = await startPrefork(t, ['start', path.join(APPS, 'spin.js'), '--bind', '127.0.0.1:0', '--workers', '2', '--timeout', '2']);
@@ -38,10 +38,14 @@ t.test('a slow boot meets --boot-timeout, not --timeout', async t => {
 });
 
 t.test('status --json reads requests and heartbeats off the scoreboard', async t => {
-  const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), '--bind', '127.0.0.1:0', '--workers', '2', '--timeout', '5']);
+  const vector = path.join(FIXTURES, 'f64_vector.npy');
+  const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), '--share', `v=${vector}`, '--bind', '127.0.0.1:0', '--workers', '2', '--timeout', '5']);
   for (let i = 0; i < 25; i++) await get(p.port, '/');
   const s = JSON.parse((await runCli(['status', '--json', '--control', p.control])).stdout) as SupervisorStatus;
   const workers = s.generations[0]?.workers ?? [];
+  t.same(s.generations[0]?.datasets.map(d => [d.name, d.file, d.bytes % 4096, d.bytes > 8000]), [['v', vector, 0, true]], 'its dataset: name, file, page-rounded bytes');
+  const text = (await runCli(['status', '--control', p.control])).stdout;
+  t.match(text, new RegExp(`datasets v \\(${vector.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, [\\d.]+ kB\\)`), 'and in the text form');
   t.same(workers.map(w => w.pid).sort(), descendants(p.pid).filter(pid => workers.some(w => w.pid === pid)).sort(), 'pids are live children');
   t.equal(workers.reduce((n, w) => n + w.requests, 0), 25, '25 requests counted');
   t.ok(workers.every(w => w.inFlight === 0), 'none in flight');
