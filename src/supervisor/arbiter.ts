@@ -34,6 +34,15 @@ import { Waiters, type Waiter } from './waiters';
 import { generationStatus, memoryStatus, withUsage, type SupervisorStatus } from './status';
 import { exitHow, heartbeatInterval, Workers } from './workers';
 
+/** Runs one step of the tick: a step that throws (a spawn or a slot that failed) must not take the supervisor down. */
+function guard(step: string, fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    log.error(`internal error ${step}: ${(e as Error)?.stack ?? String(e)}`);
+  }
+}
+
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
 export type { SupervisorConfig };
@@ -102,9 +111,9 @@ export class Supervisor {
       }
     }
     // as the subreaper, collect every zombie that is not a zygote or worker of ours (an app's orphans)
-    native().reapOrphans(this.#generations.flatMap(g => g.pids()));
-    this.#health();
-    this.#advance();
+    guard('reaping orphans', () => native().reapOrphans(this.#generations.flatMap(g => g.pids())));
+    guard('health checks', () => this.#health());
+    guard('advancing generations', () => this.#advance());
   }
 
   #handle(ev: QueuedEvent): void {

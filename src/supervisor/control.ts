@@ -20,6 +20,20 @@ export interface ControlHandlers {
   status(): Promise<Record<string, unknown>>;
 }
 
+/** A request line as the server trusts it: an object whose cmd (and scale's `to`) are plain strings or numbers. */
+function parseRequest(line: string): ControlRequest | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || typeof (v as { cmd?: unknown }).cmd !== 'string') return undefined;
+  const { cmd, to } = v as { cmd: string; to?: unknown };
+  if (cmd === 'scale') return typeof to === 'string' || typeof to === 'number' ? { cmd, to: String(to) } : undefined;
+  return { cmd } as ControlRequest;
+}
+
 /** Answers one request from `handlers`. */
 function answer(req: ControlRequest, handlers: ControlHandlers, reply: (r: ControlReply) => void): void {
   switch (req.cmd) {
@@ -96,11 +110,9 @@ export async function serveControl(file: string, handlers: ControlHandlers, dir?
       }
       if (nl < 0) return;
       conn.removeAllListeners('data');
-      let req: ControlRequest;
-      try {
-        req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
-      } catch {
-        conn.end(`${JSON.stringify({ ok: false, error: 'bad request' })}\n`);
+      const req = parseRequest(buf.slice(0, nl));
+      if (!req) {
+        conn.end(`${JSON.stringify({ ok: false, error: 'bad request: expected one JSON object with a string "cmd" (and for scale a "to")' })}\n`);
         return;
       }
       answer(req, handlers, reply => {

@@ -163,6 +163,7 @@ export class Generation {
 
   startZygote(): number {
     const [cmdRead, cmdWrite] = native().pipe();
+    this.#cmdFd = cmdWrite; // stopZygote() and release() close it, also when the spawn below fails
     const env = this.#env({});
     const { kept, dropped } = forkSafeNodeOptions(env.NODE_OPTIONS);
     if (dropped.length) {
@@ -177,7 +178,6 @@ export class Generation {
     } finally {
       fs.closeSync(cmdRead);
     }
-    this.#cmdFd = cmdWrite;
     this.#zygotePid = pid;
     native().watchPid(pid, (code, signal) => {
       this.#zygotePid = undefined;

@@ -138,3 +138,23 @@ t.test('--pidfile naming a live prefork is refused; a stale one is taken over', 
   const c = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), '--bind', '127.0.0.1:0', '--workers', '1', '--pidfile', pidfile]);
   t.ok(await until(() => fs.readFileSync(pidfile, 'utf8').trim() === String(c.pid), 2000), 'a stale pidfile is rewritten');
 });
+
+t.test('hostile requests from an allowed client get an error, not a crash', async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), '--bind', '127.0.0.1:0', '--workers', '1']);
+  const ask = (line: string) =>
+    new Promise<string>(resolve => {
+      const s = net.connect(p.control);
+      let out = '';
+      s.setEncoding('utf8');
+      s.on('data', d => (out += d));
+      s.on('close', () => resolve(out));
+      s.on('error', () => resolve(out));
+      s.on('connect', () => s.write(`${line}\n`));
+    });
+  for (const line of ['null', '42', '"status"', '{}', '{"cmd":7}', '{"cmd":"scale","to":{"toString":0}}', '{"cmd":"scale"}', 'not json', '{"cmd":"nope"}']) {
+    const reply = JSON.parse(await ask(line)) as { ok: boolean; error?: string };
+    t.equal(reply.ok, false, `${line}: refused (${reply.error})`);
+  }
+  t.ok(isAlive(p.pid), 'the supervisor is alive');
+  t.equal((await runCli(['status', '--control', p.control])).code, 0, 'and answers');
+});
