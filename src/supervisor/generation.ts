@@ -93,7 +93,7 @@ export class Generation {
   }
 
   /** Opens the event pipe the zygote and workers report on, with the datasets it loaded. */
-  open(sinks: GenerationSinks): void {
+  #open(sinks: GenerationSinks): void {
     const opts = this.#opts;
     const datasets = this.datasets;
     this.#sinks = sinks;
@@ -153,7 +153,7 @@ export class Generation {
    */
   /** Opens the event pipe and, in fork mode, starts the zygote (logged); returns the zygote's pid, if any. */
   start(sinks: GenerationSinks): number | undefined {
-    this.open(sinks);
+    this.#open(sinks);
     this.startedAt = performance.now();
     if (this.#opts.mode !== 'fork') return undefined;
     const pid = this.startZygote();

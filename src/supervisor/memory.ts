@@ -112,6 +112,17 @@ export function oomKillCount(): number | undefined {
   return keyed(read('/proc/vmstat')).get('oom_kill');
 }
 
+/**
+ * A process's proportional memory from /proc/PID/smaps_rollup: its own (Pss_Anon, or Private_Dirty on kernels
+ * without it) and its share of shared memory (Pss_Shmem); undefined fields when the process is gone. Never RSS: the
+ * pages of a shared dataset a worker reads are in its RSS but are not its own.
+ */
+export function processMemory(pid: number): { privateBytes: number | undefined; sharedBytes: number | undefined } {
+  const kb = keyed(read(`/proc/${pid}/smaps_rollup`));
+  const bytes = (n: number | undefined) => (n === undefined ? undefined : n * 1024);
+  return { privateBytes: bytes(kb.get('Pss_Anon') ?? kb.get('Private_Dirty')), sharedBytes: bytes(kb.get('Pss_Shmem')) };
+}
+
 /** Bytes as people read them: "3.2 GB", "512.0 MB" (decimal, like the issue reports); `binary` gives GiB/MiB. */
 export function formatBytes(n: number, binary = false): string {
   const [k, units] = binary ? [1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB']] : [1000, ['B', 'kB', 'MB', 'GB', 'TB']];

@@ -1,12 +1,11 @@
 // The shape `prefork status --json` prints: a snapshot of the supervisor's tables, typed so scripts and the CLI's
 // text form read the same fields.
-import * as fs from 'node:fs';
 import pidusage from 'pidusage';
 import type { SupervisorConfig } from './config';
 import type { Generation } from './generation';
 import { generationNeeds } from './load-datasets';
 import { hugePagePolicy } from '../datasets/hugepages';
-import { memoryBudget } from './memory';
+import { memoryBudget, processMemory } from './memory';
 import { FIELD, monotonicMs, slotOf } from '../scoreboard';
 import type { GenerationState } from './generation-state';
 import type { WorkerState } from './worker-state';
@@ -117,20 +116,6 @@ export function memoryStatus(generations: readonly Generation[], serving: Genera
   };
 }
 
-/** Proportional memory of a process from /proc/PID/smaps_rollup: its own (Pss_Anon) and its share of shared memory. */
-function memoryOf(pid: number): { privateBytes: number | null; sharedBytes: number | null } {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (key: string) => {
-      const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(text);
-      return m ? Number(m[1]) * 1024 : null;
-    };
-    return { privateBytes: kb('Pss_Anon'), sharedBytes: kb('Pss_Shmem') };
-  } catch {
-    return { privateBytes: null, sharedBytes: null };
-  }
-}
-
 /** How long pidusage keeps a worker's history (and its open stat file) after the last look. */
 const PIDUSAGE_MAXAGE_MS = 2000;
 
@@ -148,7 +133,8 @@ export async function withUsage(s: SupervisorStatus): Promise<SupervisorStatus> 
   for (const g of s.generations) {
     for (const w of g.workers) {
       if (w.pid <= 0) continue;
-      Object.assign(w, memoryOf(w.pid), { cpuPercent: cpu[String(w.pid)]?.cpu ?? null });
+      const { privateBytes, sharedBytes } = processMemory(w.pid);
+      Object.assign(w, { privateBytes: privateBytes ?? null, sharedBytes: sharedBytes ?? null, cpuPercent: cpu[String(w.pid)]?.cpu ?? null });
     }
   }
   return s;

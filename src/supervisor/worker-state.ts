@@ -47,6 +47,8 @@ export interface Worker {
   maxRequests: number;
   /** Why it is being recycled ('' while it is not): its replacement starts first, then it drains. */
   recycle: string;
+  /** performance.now() of its last --max-memory look. */
+  memoryCheckedAt: number;
 }
 
 /** The next state and the action for `event`, or undefined when the state ignores it. */

@@ -3,7 +3,6 @@
 // boot and graceful deadlines, refills slots with backoff, and counts boot failures. The worker tables themselves
 // live in each Generation; what a failure means for the generation is decided by the arbiter (onBootFailed).
 import { randomInt } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { EXIT } from '../exit-codes';
@@ -13,7 +12,7 @@ import { RespawnBackoff } from './backoff';
 import type { Generation } from './generation';
 import { FORKING } from './generation-state';
 import * as log from './log';
-import { oomKillCount } from './memory';
+import { oomKillCount, processMemory } from './memory';
 import type { OomScores } from './oom';
 import type { SupervisorConfig } from './config';
 import type { RestartCause } from './status';
@@ -42,20 +41,6 @@ export const heartbeatInterval = (timeoutMs: number) => Math.max(50, Math.min(10
 /** How often --max-memory reads each worker's smaps_rollup. */
 const MEMORY_CHECK_MS = 1000;
 
-/**
- * A process's private memory: Pss_Anon from /proc/PID/smaps_rollup (Private_Dirty on kernels without it). Never RSS:
- * the pages of a shared dataset a worker reads are in its RSS but not its to free.
- */
-export function privateMemory(pid: number): number | undefined {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = /^Pss_Anon:\s+(\d+) kB$/m.exec(text)?.[1] ?? /^Private_Dirty:\s+(\d+) kB$/m.exec(text)?.[1];
-    return kb === undefined ? undefined : Number(kb) * 1024;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Milliseconds between the signals sent to a hung worker. */
 const ESCALATE_MS = 300;
 
@@ -71,7 +56,6 @@ export class Workers {
   readonly #oom: OomScores;
   readonly #board: Float64Array;
   readonly #boardUsed = new Set<number>();
-  #memoryCheckedAt = 0;
   /** Workers replaced, by cause (for status and metrics). */
   readonly restarts: Record<RestartCause, number> = { died: 0, 'boot-failure': 0, oom: 0, timeout: 0, recycle: 0 };
   /** How many workers each generation should have (--workers, then SIGTTIN/SIGTTOU and `prefork scale`). */
@@ -96,7 +80,7 @@ export class Workers {
     slotOf(this.#board, board).fill(0);
     const w: Worker = {
       generation: gen.id, slot, pid: 0, state: 'requested', requestedAt: performance.now(), readyAt: 0, stopAt: 0,
-      wasReady: false, closed: false, board, hungAt: 0, escalation: 0, recycle: '',
+      wasReady: false, closed: false, board, hungAt: 0, escalation: 0, recycle: '', memoryCheckedAt: 0,
       maxRequests: this.#cfg.maxRequests > 0 ? this.#cfg.maxRequests + randomInt(0, this.#cfg.maxRequestsJitter + 1) : 0,
     };
     gen.workers.set(slot, w);
@@ -288,16 +272,16 @@ export class Workers {
   /** Marks ready workers that are due for recycling: by requests served, by age, or (once a second) private memory. */
   #checkRecycling(gen: Generation, now: number): void {
     const { maxRequests, maxMemoryBytes, maxAgeMs } = this.#cfg;
-    const memory = maxMemoryBytes > 0 && now - this.#memoryCheckedAt >= MEMORY_CHECK_MS;
-    if (memory) this.#memoryCheckedAt = now;
     for (const w of gen.workers.values()) {
       if (w.state !== 'ready' || w.recycle) continue;
+      const memory = maxMemoryBytes > 0 && now - w.memoryCheckedAt >= MEMORY_CHECK_MS;
+      if (memory) w.memoryCheckedAt = now;
       const served = this.#board[w.board * SLOT_FIELDS + FIELD.requests] ?? 0;
       let why = '';
       if (w.maxRequests > 0 && served >= w.maxRequests) why = `served ${served} requests (--max-requests ${maxRequests} + jitter ${w.maxRequests - maxRequests})`;
       else if (maxAgeMs > 0 && now - w.readyAt > maxAgeMs) why = `running for ${((now - w.readyAt) / 1000).toFixed(0)} s (--max-age ${maxAgeMs / 1000} s)`;
       else if (memory) {
-        const priv = privateMemory(w.pid);
+        const priv = processMemory(w.pid).privateBytes;
         if (priv !== undefined && priv > maxMemoryBytes) why = `private memory ${(priv / 2 ** 20).toFixed(1)} MiB (Pss_Anon) over --max-memory ${(maxMemoryBytes / 2 ** 20).toFixed(1)} MiB`;
       }
       if (!why) continue;
