@@ -1,47 +1,29 @@
-// The supervisor: the one owner of state (STYLE.md 1-2, after gunicorn's arbiter and s6-supervise; the whole design
-// is in docs/ARCHITECTURE.md).
-//
-//   systemd / shell
-//     └─ supervisor (this process; PR_SET_CHILD_SUBREAPER; owns listeners, datasets, the worker table)
-//          ├─ zygote N     node --single-threaded: maps generation N's datasets, forks on "fork SLOT"
-//          ├─ worker N.1…  double-forked from zygote N, re-parented here, watched through pidfds
-//          └─ during a reload: zygote N+1 and workers N+1.*, then generation N drains and exits
-//
-// Signal handlers, pidfd watchers, timers and event pipes only queue events. tick() handles them in one fixed order:
-// queued events → reap orphans → deadlines (boot, stop) → restore the worker count → advance (promote a generation
-// whose workers are all ready, release drained ones, begin a queued reload, finish a stop). A generation's life is
-// the table in generation-state.ts and a worker's the one in worker-state.ts: #dispatch and Workers.apply are
-// the only writers of either state. A reload queues generation N+1; it loads its datasets into new memfds, boots
-// beside N, and when all its workers are ready N is retired (drained: stop accepting, finish in-flight requests,
-// SIGKILL at the graceful timeout). If N+1 fails it is torn down and N keeps serving (#afterLoss decides). Reloads
-// that arrive during a swap join the one queued generation after it.
+// The supervisor: the one owner of state (after gunicorn's arbiter and s6-supervise; docs/ARCHITECTURE.md has the
+// process tree and the loop). Signal handlers, pidfd watchers, timers and event pipes only queue events; tick()
+// handles them in one fixed order: queued events → reap orphans → health (deadlines, heartbeats, recycling, the
+// worker count) → advance (promote a generation whose workers are all ready, release drained ones, begin a queued
+// reload, answer waiters, finish a stop). A generation's life is the table in generation-state.ts, a worker's the
+// one in worker-state.ts: #dispatch and Workers.apply are the only writers of either state. If a new generation
+// fails it is torn down and the serving one keeps serving (#afterLoss decides); reloads that arrive during a swap
+// join the one queued generation after it.
 import { performance } from 'node:perf_hooks';
 import { hugePagePolicy } from '../datasets/hugepages';
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
-import { TITLE, type RuntimeEvent } from '../protocol';
+import { TITLE } from '../protocol';
 import { createBoard } from '../scoreboard';
 import type { ControlReply } from './control';
-import { Generation } from './generation';
+import { Generation, generationOptions } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
 import type { SupervisorConfig } from './config';
-import { failureOf, type Failure, type QueuedEvent } from './events';
-import { fitsAfter, generationNeeds, loadGenerationDatasets } from './load-datasets';
+import { failureOf, generationEventOf, type Failure, type QueuedEvent } from './events';
+import { generationNeeds, loadGenerationDatasets, replaceStep } from './load-datasets';
 import * as log from './log';
 import { OomScores } from './oom';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { Waiters, type Waiter } from './waiters';
-import { generationStatus, memoryStatus, withUsage, type SupervisorStatus } from './status';
-import { exitHow, heartbeatInterval, Workers } from './workers';
-
-/** Runs one step of the tick: a step that throws (a spawn or a slot that failed) must not take the supervisor down. */
-function guard(step: string, fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    log.error(`internal error ${step}: ${(e as Error)?.stack ?? String(e)}`);
-  }
-}
+import { supervisorStatus, withUsage, type SupervisorStatus } from './status';
+import { Workers } from './workers';
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
@@ -102,58 +84,34 @@ export class Supervisor {
 
   #tick(): void {
     this.#tickScheduled = false;
-    for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) {
-      try {
-        this.#handle(ev);
-      } catch (e) {
-        // one event that went wrong (a spawn or pidfd that failed) must not take the supervisor down
-        log.error(`internal error handling ${ev.type}: ${(e as Error)?.stack ?? String(e)}`);
-      }
-    }
+    for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) log.guarded(`handling ${ev.type}`, () => this.#handle(ev));
     // as the subreaper, collect every zombie that is not a zygote or worker of ours (an app's orphans)
-    guard('reaping orphans', () => native().reapOrphans(this.#generations.flatMap(g => g.pids())));
-    guard('health checks', () => this.#health());
-    guard('advancing generations', () => this.#advance());
+    log.guarded('reaping orphans', () => native().reapOrphans(this.#generations.flatMap(g => g.pids())));
+    log.guarded('health checks', () => this.#health());
+    log.guarded('advancing generations', () => this.#advance());
   }
 
   #handle(ev: QueuedEvent): void {
-    switch (ev.type) {
-      case 'signal':
-        if (ev.signal === 'SIGHUP') return this.reload();
-        if (ev.signal === 'SIGTTIN' || ev.signal === 'SIGTTOU') return this.#scale(ev.signal === 'SIGTTIN' ? '+1' : '-1');
-        return this.#stop(ev.signal === 'SIGQUIT' ? 'quick' : 'graceful', EXIT.OK.code);
-      case 'reload':
-        log.info(`reload: ${ev.reason}`);
-        return this.reload();
-      case 'runtime':
-        return this.#onRuntime(ev.gen, ev.ev);
-      case 'exit':
-        return this.#workers.exited(ev.gen, ev.worker, ev.code, ev.signal);
-      case 'zygote-exit': {
-        const why = `zygote exited unexpectedly with ${exitHow(ev.code, ev.signal)}${ev.gen.lastError ? `: ${ev.gen.lastError}` : ''}`;
-        return this.#dispatch(ev.gen, 'zygote-exit', { why, exitCode: EXIT.APP_BOOT.code });
-      }
-      case 'loaded':
-        ev.gen.datasets = ev.datasets;
-        return this.#dispatch(ev.gen, 'loaded');
-      case 'load-failed':
-        return this.#dispatch(ev.gen, 'load-failed', failureOf(ev.error));
+    if (ev.type === 'signal') {
+      if (ev.signal === 'SIGHUP') return this.reload();
+      if (ev.signal === 'SIGTTIN' || ev.signal === 'SIGTTOU') return this.#scale(ev.signal === 'SIGTTIN' ? '+1' : '-1');
+      return this.#stop(ev.signal === 'SIGQUIT' ? 'quick' : 'graceful', EXIT.OK.code);
     }
+    if (ev.type === 'reload') {
+      log.info(`reload: ${ev.reason}`);
+      return this.reload();
+    }
+    if (ev.type === 'exit') return this.#workers.exited(ev.gen, ev.worker, ev.code, ev.signal);
+    const g = generationEventOf(ev);
+    if (g) return this.#dispatch(g.gen, g.event, g.failure);
+    if (ev.type === 'runtime' && 'slot' in ev.ev) this.#workers.report(ev.gen, ev.ev);
   }
 
   /** A snapshot of the supervisor's state for `prefork status`. */
   status(): SupervisorStatus {
-    return {
-      pid: process.pid,
-      generation: this.#serving()?.id ?? null,
-      stopping: this.#stopping ?? null,
-      wanted: this.#workers.wanted,
-      lastReloadError: this.#lastReloadError || null,
-      listeners: this.#cfg.listeners.map(l => l.label),
-      generations: this.#generations.map(g => generationStatus(g, this.#board.board)),
-      memory: memoryStatus(this.#generations, this.#serving(), this.#cfg),
-      counters: { restarts: { ...this.#workers.restarts }, ...this.#counters },
-    };
+    const { wanted, restarts } = this.#workers;
+    const facts = { generations: this.#generations, serving: this.#serving(), board: this.#board.board, stopping: this.#stopping, lastReloadError: this.#lastReloadError };
+    return supervisorStatus({ cfg: this.#cfg, ...facts, wanted, counters: { restarts: { ...restarts }, ...this.#counters } });
   }
 
   /** Queues a generation swap; a reload during a swap joins the one queued generation after it. */
@@ -162,9 +120,7 @@ export class Supervisor {
     let gen = this.#generations.find(g => g.state === 'queued');
     if (!gen) {
       if (this.#incoming()) log.info('reload requested during a swap: one more swap will follow');
-      const { name, app, mode, preload, env, idleGraceMs, listeners } = this.#cfg;
-      const board = { scoreboardFd: this.#board.fd, heartbeatMs: heartbeatInterval(this.#cfg.timeoutMs) };
-      gen = new Generation(this.#nextId++, { name, app, mode, preload, env, idleGraceMs, listeners, ...board, populate: !hugePagePolicy().huge });
+      gen = new Generation(this.#nextId++, generationOptions(this.#cfg, this.#board.fd));
       this.#generations.push(gen);
     }
     if (waiter) this.#waiters.add(gen.id, waiter);
@@ -265,18 +221,6 @@ export class Supervisor {
     this.#stop('quick', exitCode);
   }
 
-  #onRuntime(gen: Generation, ev: RuntimeEvent): void {
-    if (ev.t === 'zygote-ready') {
-      log.info(`generation ${gen.id}: zygote ready in ${ev.ms.toFixed(0)} ms`);
-      return this.#dispatch(gen, 'zygote-ready');
-    }
-    if (ev.t === 'zygote-error') {
-      gen.lastError = ev.message;
-      return this.#dispatch(gen, 'boot-failed', { why: `zygote failed: ${ev.message}`, exitCode: EXIT.APP_BOOT.code });
-    }
-    this.#workers.report(gen, ev);
-  }
-
   /** Deadlines (a zygote or worker too slow to boot, a worker too slow to stop), then the worker count restored. */
   #health(): void {
     const now = performance.now();
@@ -305,15 +249,15 @@ export class Supervisor {
   /** Begins a queued generation; with --reload-strategy replace, the serving one is drained and released first. */
   #begin(queued: Generation): void {
     if (this.#cfg.reloadStrategy === 'replace') {
+      const needs = generationNeeds(this.#cfg.shares, this.#workers.wanted, this.#cfg.mode);
       const serving = this.#serving();
-      if (serving) {
-        const { shares, mode } = this.#cfg;
-        const refused = fitsAfter(queued.id, generationNeeds(shares, this.#workers.wanted, mode), serving.datasetBytes());
-        if (refused) return this.#dispatch(queued, 'load-failed', failureOf(refused));
+      const step = replaceStep(queued.id, needs, serving?.datasetBytes(), this.#generations.some(g => g !== queued && g.datasets.length > 0));
+      if (typeof step === 'object') return this.#dispatch(queued, 'load-failed', failureOf(step.refused));
+      if (step === 'wait') return; // a released generation's memory is not free yet
+      if (step === 'retire' && serving) {
         log.warn(`reload strategy replace: generation ${serving.id} drains before generation ${queued.id} loads; capacity is 0 workers until generation ${queued.id} is ready`);
         return this.#dispatch(serving, 'retire');
       }
-      if (this.#generations.some(g => g !== queued && g.datasets.length > 0)) return; // its memory is not free yet
     }
     this.#dispatch(queued, 'begin');
   }

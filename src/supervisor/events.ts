@@ -4,7 +4,10 @@ import type { SharedDataset } from '../datasets/load';
 import { isPreforkError } from '../errors';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import type { RuntimeEvent } from '../protocol';
+import { exitHow } from './worker-state';
 import type { Generation } from './generation';
+import type { GenerationEvent } from './generation-state';
+import * as log from './log';
 import type { Worker } from './worker-state';
 
 export type QueuedEvent =
@@ -26,4 +29,34 @@ export interface Failure {
 export function failureOf(e: unknown): Failure {
   if (isPreforkError(e)) return { why: `${e.message} [${e.code}]`, exitCode: exitCodeFor(e.code) };
   return { why: String((e as Error)?.stack ?? e), exitCode: EXIT.FAILURE.code };
+}
+
+/**
+ * The generation-table event a queued event means, if it is one (a zygote's or a dataset load's news), with what the
+ * generation learns from it (its datasets, its zygote's last error). Worker news and signals are not.
+ */
+export function generationEventOf(ev: QueuedEvent): { gen: Generation; event: GenerationEvent; failure?: Failure } | undefined {
+  switch (ev.type) {
+    case 'zygote-exit': {
+      const why = `zygote exited unexpectedly with ${exitHow(ev.code, ev.signal)}${ev.gen.lastError ? `: ${ev.gen.lastError}` : ''}`;
+      return { gen: ev.gen, event: 'zygote-exit', failure: { why, exitCode: EXIT.APP_BOOT.code } };
+    }
+    case 'loaded':
+      ev.gen.datasets = ev.datasets;
+      return { gen: ev.gen, event: 'loaded' };
+    case 'load-failed':
+      return { gen: ev.gen, event: 'load-failed', failure: failureOf(ev.error) };
+    case 'runtime':
+      if (ev.ev.t === 'zygote-ready') {
+        log.info(`generation ${ev.gen.id}: zygote ready in ${ev.ev.ms.toFixed(0)} ms`);
+        return { gen: ev.gen, event: 'zygote-ready' };
+      }
+      if (ev.ev.t === 'zygote-error') {
+        ev.gen.lastError = ev.ev.message;
+        return { gen: ev.gen, event: 'boot-failed', failure: { why: `zygote failed: ${ev.ev.message}`, exitCode: EXIT.APP_BOOT.code } };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
 }

@@ -4,10 +4,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { hugePagePolicy } from '../datasets/hugepages';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
 import { BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
+import type { SupervisorConfig } from './config';
 import type { GenerationState } from './generation-state';
 import type { Listener } from './listeners';
 import * as log from './log';
@@ -58,6 +60,16 @@ export interface GenerationOptions {
   populate: boolean;
   idleGraceMs: number;
   listeners: Listener[];
+}
+
+/** How often workers write their heartbeat: often enough that --timeout is kept to within a tenth of it. */
+export const heartbeatInterval = (timeoutMs: number) => Math.max(50, Math.min(1000, timeoutMs / 10));
+
+/** The options of every generation of a supervisor started with `cfg`, whose scoreboard is `scoreboardFd`. */
+export function generationOptions(cfg: SupervisorConfig, scoreboardFd: number): GenerationOptions {
+  const { name, app, mode, preload, env, idleGraceMs, listeners } = cfg;
+  const heartbeatMs = heartbeatInterval(cfg.timeoutMs);
+  return { name, app, mode, preload, env, idleGraceMs, listeners, scoreboardFd, heartbeatMs, populate: !hugePagePolicy().huge };
 }
 
 /** Where a generation's zygote and workers report to the arbiter. */

@@ -60,6 +60,19 @@ export function fitsAfter(generation: number, needs: GenerationNeeds, freed: num
   }
 }
 
+/**
+ * --reload-strategy replace, before a queued generation loads: 'retire' the serving one first (if the queued one fits
+ * in what it frees, else the PREFORK_NO_MEMORY error), 'wait' while a released generation's memory is not free yet,
+ * else 'begin'.
+ */
+export function replaceStep(queued: number, needs: GenerationNeeds, servingBytes: number | undefined, othersHoldMemory: boolean): 'begin' | 'wait' | 'retire' | { refused: unknown } {
+  if (servingBytes !== undefined) {
+    const refused = fitsAfter(queued, needs, servingBytes);
+    return refused ? { refused } : 'retire';
+  }
+  return othersHoldMemory ? 'wait' : 'begin';
+}
+
 export interface LoadPlan {
   shares: ShareSpec[];
   generation: number;

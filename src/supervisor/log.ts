@@ -13,3 +13,12 @@ export function log(level: Level, message: string): void {
 export const info = (m: string) => log('info', m);
 export const warn = (m: string) => log('warn', m);
 export const error = (m: string) => log('error', m);
+
+/** Runs one step of the supervisor's loop: a step that throws (a spawn or a slot that failed) must not take it down. */
+export function guarded(step: string, fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    error(`internal error ${step}: ${(e as Error)?.stack ?? String(e)}`);
+  }
+}

@@ -82,6 +82,33 @@ export interface Counters {
   reloadFailures: number;
 }
 
+/** What the arbiter knows, for supervisorStatus. */
+export interface SupervisorFacts {
+  cfg: SupervisorConfig;
+  generations: readonly Generation[];
+  serving: Generation | undefined;
+  board: Float64Array;
+  stopping: 'graceful' | 'quick' | undefined;
+  wanted: number;
+  lastReloadError: string;
+  counters: SupervisorStatus['counters'];
+}
+
+/** The snapshot `prefork status` prints and metrics serve (without usage: see withUsage). */
+export function supervisorStatus(f: SupervisorFacts): SupervisorStatus {
+  return {
+    pid: process.pid,
+    generation: f.serving?.id ?? null,
+    stopping: f.stopping ?? null,
+    wanted: f.wanted,
+    lastReloadError: f.lastReloadError || null,
+    listeners: f.cfg.listeners.map(l => l.label),
+    generations: f.generations.map(g => generationStatus(g, f.board)),
+    memory: memoryStatus(f.generations, f.serving, f.cfg),
+    counters: f.counters,
+  };
+}
+
 /** One generation's row. */
 export function generationStatus(g: Generation, board: Float64Array): GenerationStatus {
   const now = monotonicMs();

@@ -58,3 +58,6 @@ export function transition(w: Worker, event: WorkerEvent): WorkerAction | undefi
   w.state = t[0];
   return t[1];
 }
+
+/** How a process ended, in words: `signal 9` or `code 1`. */
+export const exitHow = (code: number, sig: number) => (sig ? `signal ${sig}` : `code ${code}`);

@@ -18,7 +18,7 @@ import type { SupervisorConfig } from './config';
 import type { RestartCause } from './status';
 import { BOARD_SLOTS, FIELD, monotonicMs, SLOT_FIELDS, slotOf } from '../scoreboard';
 import type { Worker, WorkerEvent } from './worker-state';
-import { transition } from './worker-state';
+import { exitHow, transition } from './worker-state';
 
 /** The part of the supervisor's config that concerns workers. */
 export type WorkersConfig = Pick<
@@ -35,9 +35,6 @@ export interface WorkersHooks {
 
 const SIGKILL = os.constants.signals.SIGKILL;
 
-/** How often workers write their heartbeat: often enough that --timeout is kept to within a tenth of it. */
-export const heartbeatInterval = (timeoutMs: number) => Math.max(50, Math.min(1000, timeoutMs / 10));
-
 /** How often --max-memory reads each worker's smaps_rollup. */
 const MEMORY_CHECK_MS = 1000;
 
@@ -47,7 +44,6 @@ const ESCALATE_MS = 300;
 /** Boot failures that fail a generation that does not serve yet (at least one per wanted worker). */
 const MIN_BOOT_FAILURES = 3;
 
-export const exitHow = (code: number, sig: number) => (sig ? `signal ${sig}` : `code ${code}`);
 
 export class Workers {
   readonly #cfg: WorkersConfig;
