@@ -65,7 +65,11 @@ export const COMMANDS = {
   status: {
     command: 'status',
     describe: 'Print the supervisor\'s generations and workers',
-    options: { ...CONTROL_OPTIONS, json: { type: 'boolean', default: false, describe: 'Print JSON instead of text' } },
+    options: {
+      ...CONTROL_OPTIONS,
+      json: { type: 'boolean', default: false, describe: 'Print JSON instead of text' },
+      watch: { type: 'boolean', default: false, describe: 'Print it every second until interrupted: redrawn in place on a terminal, one snapshot after another otherwise (with --json, a line each)' },
+    },
   },
   inspect: {
     command: 'inspect <files..>',

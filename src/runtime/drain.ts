@@ -3,7 +3,7 @@
 // idle only after a grace period, because one that looks idle may already have the client's next request on the wire.
 import type * as http from 'node:http';
 import * as net from 'node:net';
-import { FIELD } from '../scoreboard';
+import { FIELD, LISTENER_FIELDS } from '../scoreboard';
 
 interface ConnState {
   inFlight: number;
@@ -18,7 +18,7 @@ let onEmpty: (() => void) | undefined;
 /** This worker's scoreboard slot, where requests served and in flight are counted. */
 let score: Float64Array | undefined;
 
-/** Counts every tracked request into `slot` (FIELD.requests, FIELD.inFlight). */
+/** Counts every tracked connection and request into `slot` (FIELD.connections, FIELD.requests, …). */
 export function countRequestsInto(slot: Float64Array): void {
   score = slot;
 }
@@ -27,14 +27,19 @@ const count = (field: number, by: number) => {
   if (score) score[field] = (score[field] ?? 0) + by;
 };
 
-/** Starts tracking connections and requests of `server`; call before it listens. */
-export function track(server: http.Server): void {
+/** Starts tracking connections and requests of `server`, which serves --bind socket `listener`; call before it listens. */
+export function track(server: http.Server, listener: number): void {
+  const acceptedField = listener < LISTENER_FIELDS ? FIELD.accepted + listener : -1;
   server.on('connection', (socket: net.Socket) => {
     const state: ConnState = { inFlight: 0, idleTimer: undefined };
     conns.set(socket, state);
+    count(FIELD.connections, 1);
+    count(FIELD.openConnections, 1);
+    if (acceptedField >= 0) count(acceptedField, 1);
     socket.once('close', () => {
       if (state.idleTimer) clearTimeout(state.idleTimer);
       conns.delete(socket);
+      count(FIELD.openConnections, -1);
       checkEmpty();
     });
     if (draining) armIdle(socket, state);

@@ -13,7 +13,13 @@ interface Pending {
 
 const realListen = net.Server.prototype.listen;
 let mode: 'defer' | 'direct' | 'off' = 'off';
-let nextFd: () => { fd: number } | undefined = () => undefined;
+/** An inherited listening socket: its fd and its place among the --bind sockets. */
+export interface Bind {
+  fd: number;
+  index: number;
+}
+
+let nextFd: () => Bind | undefined = () => undefined;
 const pending: Pending[] = [];
 const captured: net.Server[] = [];
 const waiters: Array<(s: net.Server) => void> = [];
@@ -36,8 +42,8 @@ function listenOnInherited(server: net.Server, callback: (() => void) | undefine
     throw new Error('the app called listen() more times than prefork has --bind sockets');
   }
   captured.push(server);
-  track(server as http.Server); // before it listens, so no early connection escapes the drain
-  realListen.call(server, handle, callback);
+  track(server as http.Server, handle.index); // before it listens, so no early connection escapes the drain
+  realListen.call(server, { fd: handle.fd }, callback);
   server.once('listening', () => {
     for (const w of waiters.splice(0)) w(server);
   });
@@ -50,7 +56,7 @@ export function deferAppListen(): void {
 }
 
 /** Worker: route the app's listen() calls (recorded or future) to the inherited sockets from `fds`. */
-export function routeAppListen(fds: () => { fd: number } | undefined): void {
+export function routeAppListen(fds: () => Bind | undefined): void {
   nextFd = fds;
   mode = 'direct';
   net.Server.prototype.listen = patchedListen as typeof realListen;

@@ -13,7 +13,7 @@ import { importApp, shapeOf } from './app';
 import { countRequestsInto, drain, track } from './drain';
 import { exitNow, writeStderr } from './exit';
 import { fetchListener } from './fetch';
-import { appServers, listenOnFd, routeAppListen, whenAppListens } from './listen';
+import { appServers, listenOnFd, routeAppListen, whenAppListens, type Bind } from './listen';
 
 /** Boots the app in this worker and serves until told to stop. `preloaded` is the zygote's import, if any. */
 export async function runWorker(config: RuntimeConfig, at: { slot: number; board: number }, preloaded: AppShape | undefined, t0: number): Promise<void> {
@@ -32,7 +32,7 @@ export async function runWorker(config: RuntimeConfig, at: { slot: number; board
   Object.assign(process.env, config.env);
   installStopSignals(config, slot);
   if (config.populate) for (const d of registry().datasets.values()) populate(d);
-  const binds = [...config.binds];
+  const binds = config.binds.map(({ fd }, index) => ({ fd, index }));
   routeAppListen(() => binds.shift());
   let servers: net.Server[];
   try {
@@ -55,7 +55,7 @@ let bootFailed: (e: unknown) => never = e => {
 };
 
 /** Serves the app on every remaining inherited socket; resolves once all of them listen. */
-async function serve(shape: AppShape, binds: { fd: number }[]): Promise<net.Server[]> {
+async function serve(shape: AppShape, binds: Bind[]): Promise<net.Server[]> {
   if (shape.kind === 'self-listen') {
     const neverListens = () => {
       throw new Error('the app exported no request listener, fetch handler or http.Server, and did not call listen()');
@@ -64,14 +64,14 @@ async function serve(shape: AppShape, binds: { fd: number }[]): Promise<net.Serv
     const first = await whenAppListens();
     const servers = [...appServers()];
     // extra --bind sockets forward to the app's own server
-    for (const b of binds.splice(0)) servers.push(await forwardTo(first as http.Server, b.fd));
+    for (const b of binds.splice(0)) servers.push(await forwardTo(first as http.Server, b));
     return servers;
   }
   const listener = shape.kind === 'listener' ? shape.listener : shape.kind === 'fetch' ? fetchListener(shape.app) : undefined;
   const servers: net.Server[] = [];
   for (const [i, b] of binds.splice(0).entries()) {
     const server = i === 0 && shape.kind === 'server' ? shape.server : listener ? http.createServer(listener) : forwarder(shape);
-    track(server as http.Server);
+    track(server as http.Server, b.index);
     await listenOnFd(server, b.fd);
     servers.push(server);
   }
@@ -83,10 +83,10 @@ function forwarder(shape: AppShape): http.Server {
   return http.createServer((req, res) => target?.emit('request', req, res));
 }
 
-async function forwardTo(target: http.Server, fd: number): Promise<net.Server> {
+async function forwardTo(target: http.Server, bind: Bind): Promise<net.Server> {
   const s = http.createServer((req, res) => target.emit('request', req, res));
-  track(s);
-  await listenOnFd(s, fd);
+  track(s, bind.index);
+  await listenOnFd(s, bind.fd);
   return s;
 }
 

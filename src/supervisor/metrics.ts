@@ -40,6 +40,14 @@ export function formatMetrics(s: SupervisorStatus): string {
     { name: 'prefork_workers', type: 'gauge', help: 'Workers by state, over every generation.', samples: states.map(st => [{ state: st }, workers.filter(w => w.state === st).length]) },
     { name: 'prefork_worker_requests_total', type: 'counter', help: 'Requests a worker has started serving (scoreboard).', samples: workers.map(w => [id(w), w.requests]) },
     { name: 'prefork_worker_in_flight', type: 'gauge', help: 'Requests a worker is serving now (scoreboard).', samples: workers.map(w => [id(w), w.inFlight]) },
+    { name: 'prefork_worker_connections_total', type: 'counter', help: 'Connections a worker has accepted (scoreboard).', samples: workers.map(w => [id(w), w.connections]) },
+    { name: 'prefork_worker_open_connections', type: 'gauge', help: 'Connections a worker has open now (scoreboard).', samples: workers.map(w => [id(w), w.openConnections]) },
+    {
+      name: 'prefork_listener_connections_total',
+      type: 'counter',
+      help: 'Connections accepted on a listener by a worker (scoreboard).',
+      samples: s.listeners.flatMap(l => l.workers.filter(w => w.accepted !== null).map(w => [{ listener: l.label, worker: w.worker, pid: w.pid }, w.accepted ?? 0] as [Labels, number])),
+    },
     {
       name: 'prefork_worker_heartbeat_age_seconds',
       type: 'gauge',

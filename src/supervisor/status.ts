@@ -6,7 +6,7 @@ import type { Generation } from './generation';
 import { generationNeeds } from './load-datasets';
 import { hugePagePolicy } from '../datasets/hugepages';
 import { memoryBudget, processMemory } from './memory';
-import { FIELD, monotonicMs, slotOf } from '../scoreboard';
+import { FIELD, LISTENER_FIELDS, monotonicMs, slotOf } from '../scoreboard';
 import type { GenerationState } from './generation-state';
 import type { WorkerState } from './worker-state';
 
@@ -17,6 +17,11 @@ export interface WorkerStatus {
   /** From the scoreboard: requests it has served (counted when they start) and has in flight. */
   requests: number;
   inFlight: number;
+  /** Connections it has accepted (over every listener) and has open. */
+  connections: number;
+  openConnections: number;
+  /** Connections it accepted on each listener, in the order of `listeners` (null past the scoreboard's room). */
+  accepted: (number | null)[];
   /** Milliseconds since its last heartbeat, or null before its first. */
   heartbeatAgeMs: number | null;
   /** Milliseconds since it started, or null before it wrote its slot. */
@@ -56,6 +61,27 @@ export interface MemoryStatus {
   reloadNeeds: number;
 }
 
+/** A listening socket and the connections the workers accepted on it (the kernel spreads them unevenly). */
+export interface ListenerStatus {
+  label: string;
+  /** Accepted by the workers listed now (a worker that has exited no longer counts). */
+  accepted: number | null;
+  /** Per worker: `GENERATION.SLOT` and how many it accepted. */
+  workers: { worker: string; pid: number; accepted: number | null }[];
+}
+
+/** Sums over the workers listed. */
+export interface Totals {
+  workers: number;
+  requests: number;
+  inFlight: number;
+  connections: number;
+  openConnections: number;
+  privateBytes: number | null;
+  sharedBytes: number | null;
+  cpuPercent: number | null;
+}
+
 export interface SupervisorStatus {
   pid: number;
   /** The generation that serves, if any. */
@@ -64,8 +90,9 @@ export interface SupervisorStatus {
   /** Workers each generation should have (--workers, changed by scaling). */
   wanted: number;
   lastReloadError: string | null;
-  listeners: string[];
+  listeners: ListenerStatus[];
   generations: GenerationStatus[];
+  totals: Totals;
   memory: MemoryStatus;
   counters: Counters;
 }
@@ -96,21 +123,43 @@ export interface SupervisorFacts {
 
 /** The snapshot `prefork status` prints and metrics serve (without usage: see withUsage). */
 export function supervisorStatus(f: SupervisorFacts): SupervisorStatus {
+  const generations = f.generations.map(g => generationStatus(g, f.board, f.cfg.listeners));
   return {
     pid: process.pid,
     generation: f.serving?.id ?? null,
     stopping: f.stopping ?? null,
     wanted: f.wanted,
     lastReloadError: f.lastReloadError || null,
-    listeners: f.cfg.listeners.map(l => l.label),
-    generations: f.generations.map(g => generationStatus(g, f.board)),
+    listeners: f.cfg.listeners.map((l, i) => listenerStatus(l.label, i, generations)),
+    generations,
+    totals: totalsOf(generations),
     memory: memoryStatus(f.generations, f.serving, f.cfg),
     counters: f.counters,
   };
 }
 
+function listenerStatus(label: string, index: number, generations: GenerationStatus[]): ListenerStatus {
+  const workers = generations.flatMap(g => g.workers.map(w => ({ worker: `${g.id}.${w.slot}`, pid: w.pid, accepted: w.accepted[index] ?? null })));
+  const accepted = index < LISTENER_FIELDS ? workers.reduce((n, w) => n + (w.accepted ?? 0), 0) : null;
+  return { label, accepted, workers };
+}
+
+/** Adds up the workers' columns; a column with no known value is null. */
+export function totalsOf(generations: readonly GenerationStatus[]): Totals {
+  const ws = generations.flatMap(g => g.workers);
+  const sum = (pick: (w: WorkerStatus) => number | null): number | null => {
+    const known = ws.map(pick).filter((v): v is number => v !== null);
+    return known.length ? known.reduce((a, b) => a + b, 0) : null;
+  };
+  const count = (pick: (w: WorkerStatus) => number) => ws.reduce((n, w) => n + pick(w), 0);
+  return {
+    workers: ws.length, requests: count(w => w.requests), inFlight: count(w => w.inFlight), connections: count(w => w.connections), openConnections: count(w => w.openConnections),
+    privateBytes: sum(w => w.privateBytes), sharedBytes: sum(w => w.sharedBytes), cpuPercent: sum(w => w.cpuPercent),
+  };
+}
+
 /** One generation's row. */
-export function generationStatus(g: Generation, board: Float64Array): GenerationStatus {
+export function generationStatus(g: Generation, board: Float64Array, listeners: readonly unknown[]): GenerationStatus {
   const now = monotonicMs();
   return {
     id: g.id,
@@ -121,8 +170,10 @@ export function generationStatus(g: Generation, board: Float64Array): Generation
       const score = slotOf(board, w.board);
       const beat = score[FIELD.heartbeat] ?? 0;
       const started = score[FIELD.startedAt] ?? 0;
+      const accepted = listeners.map((_, i) => (i < LISTENER_FIELDS ? (score[FIELD.accepted + i] ?? 0) : null));
       return {
         slot: w.slot, pid: w.pid, state: w.state, requests: score[FIELD.requests] ?? 0, inFlight: score[FIELD.inFlight] ?? 0,
+        connections: score[FIELD.connections] ?? 0, openConnections: score[FIELD.openConnections] ?? 0, accepted,
         heartbeatAgeMs: beat > 0 ? Math.round(now - beat) : null, ageMs: started > 0 ? Math.round(now - started) : null,
         privateBytes: null, sharedBytes: null, cpuPercent: null,
       };
@@ -164,5 +215,6 @@ export async function withUsage(s: SupervisorStatus): Promise<SupervisorStatus> 
       Object.assign(w, { privateBytes: privateBytes ?? null, sharedBytes: sharedBytes ?? null, cpuPercent: cpu[String(w.pid)]?.cpu ?? null });
     }
   }
+  s.totals = totalsOf(s.generations);
   return s;
 }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The Debian package that ships each tool. */
-const PACKAGE: Record<string, string> = { mandoc: 'mandoc', wrk: 'wrk' };
+const PACKAGE: Record<string, string> = { mandoc: 'mandoc', wrk: 'wrk', script: 'bsdutils', setpriv: 'util-linux' };
 
 const underCi = () => process.env.CI === 'true';
 
