@@ -9,8 +9,9 @@
 //   (b) memory of idle workers (Pss_Anon, /proc/PID/smaps_rollup): prefork's three modes, node:cluster and
 //       plain `node -e` servers running the same handler; then prefork with a 200 MB f32 .npy shared, to show the
 //       dataset is one shared copy (Pss_Shmem) and not private memory.
-//   (c) req/s of the hello app: prefork (2 workers, fork mode) beside node:cluster (2 workers), autocannon keep-alive,
-//       50 connections, a 2 s warm-up then 10 s, in the order prefork, cluster, cluster, prefork.
+//   (c) req/s of the hello app: prefork (2 workers, fork mode), the same with the workers keeping no scoreboard (the
+//       cost of the heartbeat and the per-request counters), and node:cluster (2 workers); wrk -t1 keep-alive, 50
+//       connections, a 2 s warm-up then 5 s, in 4 rounds alternated (each round backwards from the last).
 //   (d) bench/load.js (the dataset loading benchmark), if present, as a child process with its output passed through;
 //   (e) bench/reload.js (reload latency and errors under keep-alive load beside node:cluster), the same way.
 //
@@ -29,7 +30,8 @@ const HELLO = path.join(__dirname, 'apps', 'hello.js');
 const CLUSTER_HELLO = path.join(__dirname, 'apps', 'cluster-hello.js');
 const LOAD_BENCH = path.join(__dirname, 'load.js');
 const DATA_DIR = path.join(__dirname, 'data');
-const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+/** protocol.ts's BENCH_NO_SCOREBOARD_ENV: workers keep no scoreboard. */
+const NO_SCOREBOARD_ENV = require('../dist/protocol.js').BENCH_NO_SCOREBOARD_ENV;
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -43,8 +45,8 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const CFG = QUICK
-  ? { respawnSamples: 4, settleMs: 500, connections: 50, warmupS: 1, durationS: 3, order: ['prefork', 'cluster'], datasetMB: 200, loadTimeoutS: 300, limitS: 600 }
-  : { respawnSamples: 10, settleMs: 1500, connections: 50, warmupS: 2, durationS: 10, order: ['prefork', 'cluster', 'cluster', 'prefork'], datasetMB: 200, loadTimeoutS: 1200, limitS: 2400 };
+  ? { respawnSamples: 4, settleMs: 500, connections: 50, warmupS: 1, durationS: 3, rounds: 2, variants: ['prefork', 'no-board', 'cluster'], datasetMB: 200, loadTimeoutS: 300, limitS: 600 }
+  : { respawnSamples: 10, settleMs: 1500, connections: 50, warmupS: 2, durationS: 5, rounds: 4, variants: ['prefork', 'no-board', 'cluster'], datasetMB: 200, loadTimeoutS: 1200, limitS: 2400 };
 
 try {
   require.resolve('../dist/cli/main.js');
@@ -226,9 +228,9 @@ class Proc {
 let serial = 0;
 
 /** `prefork start …` on 127.0.0.1:0; resolves when generation 1 is ready, with the port and the workers' pids. */
-async function startPrefork(extra, timeoutMs = 30_000) {
+async function startPrefork(extra, timeoutMs = 30_000, env = {}) {
   const control = path.join(os.tmpdir(), `prefork-bench-${process.pid}-${serial + 1}.sock`);
-  const p = new Proc(`prefork#${++serial}`, [BIN, 'start', ...extra, '--bind', '127.0.0.1:0', '--control', control]);
+  const p = new Proc(`prefork#${++serial}`, [BIN, 'start', ...extra, '--bind', '127.0.0.1:0', '--control', control], { env: { ...cleanEnv(), ...env } });
   p.child.on('exit', () => fs.rmSync(control, { force: true })); // SIGKILL leaves the socket file behind
   try {
     p.port = Number((await p.waitLine(/listening on 127\.0\.0\.1:(\d+)/, { timeoutMs })).m[1]);
@@ -441,56 +443,80 @@ async function benchMemory(results) {
 
 // ---- (c) throughput -----------------------------------------------------------------------------------------------
 
-/** Runs autocannon (keep-alive) against `port` for `seconds`; resolves with its JSON result. */
-function autocannon(port, seconds, label) {
-  const p = new Proc(`autocannon#${++serial}`, [AUTOCANNON, '-n', '-j', '-c', String(CFG.connections), '-d', String(seconds), `http://127.0.0.1:${port}/`]);
+/** The variants of (c): what serves, and how it is started. */
+const THROUGHPUT = {
+  prefork: { label: 'prefork', start: () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork']) },
+  'no-board': { label: 'prefork, no scoreboard', start: () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'], 30_000, { [NO_SCOREBOARD_ENV]: '1' }) },
+  cluster: { label: 'node:cluster', start: () => startCluster() },
+};
+
+/** wrk -t1 (one thread, so the load generator takes at most one core of two) against `port`; parsed figures. */
+function wrk(port, seconds) {
+  const p = spawn('wrk', ['-t1', `-c${CFG.connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(p.pid ?? 0, 'wrk');
+  let out = '';
+  p.stdout.on('data', d => (out += d));
+  p.stderr.on('data', d => (out += d));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`autocannon (${label}) did not finish within ${seconds + 30} s`)), (seconds + 30) * 1000);
-    p.exit.then(async ({ code }) => {
+    const timer = setTimeout(() => (kill(p.pid), reject(new Error(`wrk did not finish within ${seconds + 30} s`))), (seconds + 30) * 1000);
+    p.on('exit', code => {
       clearTimeout(timer);
-      const json = p.lines.map(l => l.text).find(t => t.startsWith('{'));
-      if (code !== 0 || !json) return reject(new Error(`autocannon (${label}) failed with code ${code}:\n${p.output()}`));
-      resolve(JSON.parse(json));
+      if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${out}`));
+      const ms = re => {
+        const m = re.exec(out);
+        if (!m) return NaN;
+        return Number(m[1]) * ({ us: 1e-3, ms: 1, s: 1000 }[m[2]] ?? NaN);
+      };
+      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const requests = Number(/(\d+) requests in ([\d.]+)(m?s)/.exec(out)?.[1] ?? NaN);
+      const elapsed = /\d+ requests in ([\d.]+)(ms|s|m)\b/.exec(out);
+      const seconds = elapsed ? Number(elapsed[1]) * ({ ms: 1e-3, s: 1, m: 60 }[elapsed[2]] ?? NaN) : NaN;
+      resolve({
+        requests,
+        seconds,
+        rps: requests / seconds,
+        p50: ms(/^\s+50%\s+([\d.]+)(us|ms|s)$/m),
+        p99: ms(/^\s+99%\s+([\d.]+)(us|ms|s)$/m),
+        errors: (sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : 0) + Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+      });
     });
-  }).finally(() => p.stop());
+  });
 }
 
 async function throughputRun(kind) {
-  const server = kind === 'prefork' ? await startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork']) : await startCluster();
+  const server = await THROUGHPUT[kind].start();
   try {
-    await autocannon(server.port, CFG.warmupS, `${kind} warm-up`);
-    const r = await autocannon(server.port, CFG.durationS, kind);
-    return {
-      kind,
-      rps: r.requests.total / r.duration, // autocannon's own average is over whole-second samples; this is exact
-      total: r.requests.total,
-      seconds: r.duration,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      errors: r.errors + r.timeouts + r.non2xx,
-    };
+    await wrk(server.port, CFG.warmupS);
+    return { kind, ...(await wrk(server.port, CFG.durationS)) };
   } finally {
     await server.stop();
   }
 }
 
+/** The order of the runs: each round has every variant, and every other round runs them backwards. */
+const throughputOrder = () => Array.from({ length: CFG.rounds }, (_, i) => (i % 2 ? [...CFG.variants].reverse() : CFG.variants)).flat();
+
 async function benchThroughput(results) {
-  section(`(c) req/s of bench/apps/hello.js, 2 workers: autocannon -c ${CFG.connections}, keep-alive, ${CFG.warmupS} s warm-up + ${CFG.durationS} s, order ${CFG.order.join(', ')}`);
-  if (!fs.existsSync(AUTOCANNON)) {
-    console.log('  autocannon is not installed (npm install): skipped');
+  const order = throughputOrder();
+  section(`(c) req/s of bench/apps/hello.js, 2 workers: wrk -t1 -c${CFG.connections}, keep-alive, ${CFG.warmupS} s warm-up + ${CFG.durationS} s, ${CFG.rounds} rounds alternated: ${order.join(', ')}`);
+  if (spawnSync('wrk', ['--version']).error) {
+    console.log('  wrk is not installed (apt-get install wrk): skipped');
     return;
   }
   const runs = [];
-  for (const kind of CFG.order) runs.push(await throughputRun(kind));
-  const ms = x => (x === 0 ? '<1' : String(x)); // autocannon's latencies are whole milliseconds
-  const rows = runs.map((r, i) => [`${i + 1}. ${r.kind}`, fmt(r.rps, 0), String(r.total), fmt(r.seconds, 2), ms(r.p50), ms(r.p99), String(r.errors)]);
-  const mean = kind => sum(runs.filter(r => r.kind === kind).map(r => r.rps)) / runs.filter(r => r.kind === kind).length;
-  const P = mean('prefork');
-  const C = mean('cluster');
-  rows.push(['mean prefork', fmt(P, 0), '', '', '', '', ''], ['mean node:cluster', fmt(C, 0), '', '', '', '', '']);
+  for (const kind of order) runs.push(await throughputRun(kind));
+  const rows = runs.map((r, i) => [`${i + 1}. ${THROUGHPUT[r.kind].label}`, fmt(r.rps, 0), String(r.requests), fmt(r.seconds, 2), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors)]);
+  const rps = kind => runs.filter(r => r.kind === kind).map(r => r.rps);
+  for (const kind of CFG.variants) rows.push([`median ${THROUGHPUT[kind].label}`, fmt(median(rps(kind)), 0), '', '', '', '', '']);
   table(['run', 'req/s', 'requests', 'seconds', 'p50 ms', 'p99 ms', 'errors'], rows);
-  console.log(`  prefork / node:cluster req/s: ${ratio(P, C)}   (autocannon runs on the same ${os.availableParallelism?.() ?? os.cpus().length} cores as the servers)`);
-  results.throughput = { runs, ratio: P / C };
+  // ratios per round (the runs of one round are neighbours in time), then their median and range
+  const perRound = (a, b) => Array.from({ length: CFG.rounds }, (_, i) => runs.slice(i * CFG.variants.length, (i + 1) * CFG.variants.length)).map(round => round.find(r => r.kind === a).rps / round.find(r => r.kind === b).rps);
+  const spread = xs => `${fmt(median(xs), 2)}x (rounds: ${xs.map(x => fmt(x, 2)).join(', ')})`;
+  const board = perRound('prefork', 'no-board');
+  const cluster = perRound('prefork', 'cluster');
+  console.log(`  prefork with the scoreboard / without it: ${spread(board)}`);
+  console.log(`  prefork / node:cluster:                   ${spread(cluster)}`);
+  results.throughput = { runs, scoreboardRatio: median(board), clusterRatio: median(cluster), perRound: { board, cluster } };
 }
 
 // ---- (d) bench/load.js ---------------------------------------------------------------------------------------------

@@ -240,13 +240,19 @@ static napi_value pipe_js(napi_env env, napi_callback_info info) {
   return arr;
 }
 
-/* reapOrphans(knownPids[]) -> number reaped */
+/* reapOrphans(knownPids[]) -> number reaped. Every known pid counts (a cut-off list would reap a worker whose
+ * status its pidfd watcher is waiting for). */
 static napi_value reap_orphans_js(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (!pf_args(env, info, 1, a)) return NULL;
-  int known[1024];
-  uint32_t n = pf_arg_int_array(env, a[0], known, 1024, 0);
-  return pf_int(env, pf_reap_orphans(known, (int)n));
+  uint32_t len = 0;
+  napi_get_array_length(env, a[0], &len);
+  int *known = malloc((len ? len : 1) * sizeof(int));
+  if (known == NULL) return pf_throw_errno(env, "reapOrphans", ENOMEM);
+  uint32_t n = pf_arg_int_array(env, a[0], known, len, 0);
+  int reaped = pf_reap_orphans(known, (int)n);
+  free(known);
+  return pf_int(env, reaped);
 }
 
 void pf_register_process(napi_env env, napi_value exports) {

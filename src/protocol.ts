@@ -41,15 +41,22 @@ export const TITLE = {
 export const SLOT_ENV = '_PREFORK_SLOT';
 /** The worker's slot on the scoreboard (exec mode; forked workers are told on the command pipe). */
 export const BOARD_ENV = '_PREFORK_BOARD';
+/**
+ * For bench/run.js only, set in the supervisor's environment: workers keep no scoreboard (no heartbeat, no request
+ * or connection counters), so the cost of keeping it can be measured. --timeout and status's counts are then blind.
+ */
+export const BENCH_NO_SCOREBOARD_ENV = '_PREFORK_BENCH_NO_SCOREBOARD';
 
 export type RuntimeEvent =
   | { t: 'zygote-ready'; pid: number; ms: number }
   | { t: 'zygote-error'; pid: number; message: string }
-  | { t: 'forked'; pid: number; slot: number }
-  | { t: 'ready'; pid: number; slot: number; ms: number }
-  | { t: 'boot-error'; pid: number; slot: number; message: string }
+  // a worker's events name its slot and its scoreboard slot (`board`): a fork the zygote performs late, for a
+  // request the supervisor has since replaced, names an old board and is not adopted
+  | { t: 'forked'; pid: number; slot: number; board: number }
+  | { t: 'ready'; pid: number; slot: number; board: number; ms: number }
+  | { t: 'boot-error'; pid: number; slot: number; board: number; message: string }
   /** A draining worker has closed its listening sockets: it accepts no new connection. */
-  | { t: 'closed'; pid: number; slot: number };
+  | { t: 'closed'; pid: number; slot: number; board: number };
 
 /** Exit code of a worker whose app failed to import or start (gunicorn's WORKER_BOOT_ERROR). */
 export const WORKER_BOOT_ERROR = EXIT.APP_BOOT.code;

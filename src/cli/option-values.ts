@@ -54,12 +54,12 @@ export function memorySize(option: string, raw: string | undefined): number {
   return n;
 }
 
-/** A positive number of seconds (`--timeout 1.5`), in milliseconds. */
-export function positiveSeconds(option: string, raw: NumericArg): number {
-  const expected = 'a positive number of seconds';
+/** A positive number of seconds (`--timeout 1.5`), at least `min` seconds, in milliseconds. */
+export function positiveSeconds(option: string, raw: NumericArg, min = 0): number {
+  const expected = min > 0 ? `a number of seconds, at least ${min}` : 'a positive number of seconds';
   if (raw === undefined) throw bad(option, expected, 'nothing');
   const v = single(option, expected, raw);
   const n = typeof v === 'number' ? v : /^(\d+\.?\d*|\.\d+)$/.test(v) ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw bad(option, expected, `'${String(v)}'`);
+  if (!Number.isFinite(n) || n <= 0 || n < min) throw bad(option, expected, `'${String(v)}'`);
   return n * 1000;
 }

@@ -11,6 +11,9 @@ import { closeListener, openListener, parseBind } from '../supervisor/listeners'
 import { appName, controlDir, defaultControlPath, NAME_PATTERN } from '../supervisor/control-path';
 import { memorySize, nonNegativeInt, nonNegativeSeconds, positiveInt, positiveSeconds, type NumericArg } from './option-values';
 
+/** The shortest --timeout: a heartbeat that a garbage collection or a busy tick delays must not look hung. */
+const MIN_TIMEOUT_S = 1;
+
 export interface StartArgs {
   app: string;
   share: string[];
@@ -59,6 +62,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   checkUniqueNames(shares);
   const mode = args['worker-mode'];
   if (mode !== 'fork' && mode !== 'exec') throw badOption(`--worker-mode must be fork or exec, got '${mode}'`);
+  if (args.preload && mode === 'exec') throw badOption('--preload imports the app in the zygote, and --worker-mode exec has none: drop one of them');
   const name = args.name ?? appName(app);
   if (!NAME_PATTERN.test(name)) throw badOption(`--name must be letters, digits and . _ @ + - (not first), at most 100, got '${name}'`);
   const reloadStrategy = args['reload-strategy'];
@@ -70,7 +74,8 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     workers: positiveInt('workers', args.workers, os.availableParallelism()),
     gracefulTimeoutMs: positiveSeconds('graceful-timeout', args['graceful-timeout']),
     bootTimeoutMs: positiveSeconds('boot-timeout', args['boot-timeout']),
-    timeoutMs: positiveSeconds('timeout', args.timeout),
+    // a busy worker's heartbeat (every 100 ms at most) can be a few hundred ms late: below 1 s that is a false kill
+    timeoutMs: positiveSeconds('timeout', args.timeout, MIN_TIMEOUT_S),
     maxRequests: nonNegativeInt('max-requests', args['max-requests']),
     maxRequestsJitter: nonNegativeInt('max-requests-jitter', args['max-requests-jitter']),
     maxMemoryBytes: memorySize('max-memory', args['max-memory']),

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeConfig } from '../protocol';
-import { sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
+import { BENCH_NO_SCOREBOARD_ENV, sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
 import { FIELD, mapBoard, monotonicMs, slotOf } from '../scoreboard';
 import { populate } from '../datasets/handle';
 import { registry } from '../registry';
@@ -22,15 +22,16 @@ export async function runWorker(config: RuntimeConfig, at: { slot: number; board
   const score = slotOf(mapBoard(config.scoreboardFd), at.board);
   score[FIELD.pid] = process.pid;
   score[FIELD.startedAt] = monotonicMs();
-  countRequestsInto(score);
+  const keepScore = process.env[BENCH_NO_SCOREBOARD_ENV] !== '1';
+  if (keepScore) countRequestsInto(score);
   bootFailed = (e: unknown): never => {
     const err = e as Error;
     writeStderr(`prefork worker ${process.pid}: app failed to boot: ${err?.stack ?? String(e)}\n`);
-    sendEvent(config.eventsFd, { t: 'boot-error', pid: process.pid, slot, message: err?.message ?? String(e) });
+    sendEvent(config.eventsFd, { t: 'boot-error', pid: process.pid, ...at, message: err?.message ?? String(e) });
     return exitNow(WORKER_BOOT_ERROR);
   };
   Object.assign(process.env, config.env);
-  installStopSignals(config, slot);
+  installStopSignals(config, at);
   if (config.populate) for (const d of registry().datasets.values()) populate(d);
   const binds = config.binds.map(({ fd }, index) => ({ fd, index }));
   routeAppListen(() => binds.shift());
@@ -44,9 +45,11 @@ export async function runWorker(config: RuntimeConfig, at: { slot: number; board
   stopServers = servers;
   // the heartbeat only beats while the event loop turns: a handler stuck in a loop stops it (--timeout)
   const beat = () => (score[FIELD.heartbeat] = monotonicMs());
-  beat();
-  setInterval(beat, config.heartbeatMs).unref();
-  sendEvent(config.eventsFd, { t: 'ready', pid: process.pid, slot, ms: performance.now() - t0 });
+  if (keepScore) {
+    beat();
+    setInterval(beat, config.heartbeatMs).unref();
+  }
+  sendEvent(config.eventsFd, { t: 'ready', pid: process.pid, ...at, ms: performance.now() - t0 });
 }
 
 /** Reports a boot failure to the supervisor and exits with WORKER_BOOT_ERROR. */
@@ -94,13 +97,13 @@ let stopServers: net.Server[] = [];
 let stopping = false;
 
 /** SIGTERM/SIGINT: drain and exit 0; SIGQUIT: exit at once. */
-function installStopSignals(config: RuntimeConfig, slot: number): void {
+function installStopSignals(config: RuntimeConfig, at: { slot: number; board: number }): void {
   const graceful = () => {
     if (stopping) return;
     stopping = true;
     drain(stopServers.length ? stopServers : appServers(), config.idleGraceMs).then(() => process.exit(0));
     // the listening handles closed synchronously: from now on the kernel hands new connections to others only
-    sendEvent(config.eventsFd, { t: 'closed', pid: process.pid, slot });
+    sendEvent(config.eventsFd, { t: 'closed', pid: process.pid, ...at });
   };
   process.on('SIGTERM', graceful);
   process.on('SIGINT', graceful);

@@ -66,9 +66,10 @@ function commandLoop(config: RuntimeConfig): { slot: number; board: number } {
       const m = /^fork (\d+) (\d+)$/.exec(line);
       if (!m) continue;
       const slot = Number(m[1]);
+      const board = Number(m[2]);
       const pid = shim.doubleFork();
-      if (pid === 0) return { slot, board: Number(m[2]) };
-      sendEvent(config.eventsFd, { t: 'forked', pid, slot });
+      if (pid === 0) return { slot, board };
+      sendEvent(config.eventsFd, { t: 'forked', pid, slot, board });
       continue;
     }
     let n: number;

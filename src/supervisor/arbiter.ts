@@ -229,6 +229,7 @@ export class Supervisor {
         this.#dispatch(gen, 'boot-failed', { why: `zygote not ready within ${this.#cfg.bootTimeoutMs / 1000} s`, exitCode: EXIT.APP_BOOT.code });
       } else {
         this.#workers.checkDeadlines(gen, now);
+        gen.endLingeringZygote(now, this.#cfg.gracefulTimeoutMs);
       }
       if (!this.#stopping) this.#workers.restore(gen, now);
     }

@@ -94,7 +94,11 @@ export class Generation {
   #events: net.Socket | undefined;
   #eventsWrite = -1;
   #zygotePid: number | undefined;
+  /** The zygote's process group (its pid), kept after the zygote exits until stopZygote(true) ends what is left in it. */
+  #zygoteGroup: number | undefined;
   #cmdFd = -1;
+  /** performance.now() when the command pipe was closed (the zygote should exit on its EOF), else 0. */
+  #cmdClosedAt = 0;
   #sinks: GenerationSinks | undefined;
   /** Abandons the dataset load when the supervisor stops while this generation is loading. */
   readonly abort = new AbortController();
@@ -191,6 +195,7 @@ export class Generation {
       fs.closeSync(cmdRead);
     }
     this.#zygotePid = pid;
+    this.#zygoteGroup = pid;
     native().watchPid(pid, (code, signal) => {
       this.#zygotePid = undefined;
       this.#sinks?.onZygoteExit(code, signal);
@@ -219,15 +224,30 @@ export class Generation {
     if (this.#cmdFd >= 0) {
       fs.closeSync(this.#cmdFd);
       this.#cmdFd = -1;
+      this.#cmdClosedAt = performance.now();
     }
-    if (kill && this.#zygotePid !== undefined) {
+    if (kill && this.#zygoteGroup !== undefined) {
       try {
         // the zygote leads its own session and process group, which its forks share: this also ends a worker it
-        // forked but had not reported yet
-        process.kill(-this.#zygotePid, 'SIGKILL');
+        // forked but had not reported yet, even after the zygote itself died (the group lives while it has members)
+        process.kill(-this.#zygoteGroup, 'SIGKILL');
       } catch {
         // already gone
       }
+      this.#zygoteGroup = undefined;
+    }
+  }
+
+  /** A zygote still alive `graceMs` after its command pipe closed (stuck, so it never read the EOF) is SIGKILLed. */
+  endLingeringZygote(now: number, graceMs: number): void {
+    const pid = this.#zygotePid;
+    if (pid === undefined || this.#cmdClosedAt === 0 || now - this.#cmdClosedAt <= graceMs) return;
+    log.warn(`generation ${this.id}: zygote (pid ${pid}) still running ${(graceMs / 1000).toFixed(1)} s after its command pipe closed: SIGKILL`);
+    this.#cmdClosedAt = now; // once per grace period, until its pidfd says it is gone
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
     }
   }
 

@@ -21,12 +21,15 @@ const WORKER_BYTES = { fork: 16 * MiB, exec: 48 * MiB } as const;
 export interface GenerationNeeds {
   datasets: number;
   processes: number;
+  /** What the processes are: 'zygote and workers' (fork mode) or 'workers'. */
+  processLabel: string;
 }
 
 /** What generation `shares` will take: its memfds (from the files' headers) and its processes. */
 export function generationNeeds(shares: readonly ShareSpec[], workers: number, mode: 'fork' | 'exec'): GenerationNeeds {
   const datasets = shares.reduce((n, spec) => n + datasetFootprint(spec), 0);
-  return { datasets, processes: (mode === 'fork' ? ZYGOTE_BYTES : 0) + workers * WORKER_BYTES[mode] };
+  const processLabel = mode === 'fork' ? 'zygote and workers' : 'workers';
+  return { datasets, processes: (mode === 'fork' ? ZYGOTE_BYTES : 0) + workers * WORKER_BYTES[mode], processLabel };
 }
 
 /** Where the memory comes from, in words: the cgroup's limit or the machine's MemAvailable. */
@@ -45,7 +48,7 @@ export function checkFits(generation: number, needs: GenerationNeeds, freed = 0,
   const total = needs.datasets + needs.processes;
   const headroom = budget.headroom + freed;
   if (total <= headroom) return;
-  const parts = `datasets ${formatBytes(needs.datasets)}, zygote and workers ${formatBytes(needs.processes)}`;
+  const parts = `datasets ${formatBytes(needs.datasets)}, ${needs.processLabel} ${formatBytes(needs.processes)}`;
   const counting = freed > 0 ? `, counting the ${formatBytes(freed)} the serving generation frees first` : '';
   throw new PreforkError('PREFORK_NO_MEMORY', `generation ${generation} needs ${formatBytes(total)} (${parts}); ${describeRoom(budget, headroom)}${counting}`);
 }

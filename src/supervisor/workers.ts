@@ -58,6 +58,7 @@ export class Workers {
   wanted: number;
   /** The OOM-kill counter when last looked at, to tell an OOM kill from another SIGKILL. */
   #oomKills = oomKillCount();
+  #nextBoard = 0;
 
   constructor(cfg: WorkersConfig, hooks: WorkersHooks, oom: OomScores, board: Float64Array) {
     this.#cfg = cfg;
@@ -69,9 +70,11 @@ export class Workers {
 
   /** A new worker in `slot`: forked at once if the generation can fork, else when its zygote is ready. */
   add(gen: Generation, slot: number): void {
-    let board = 0;
-    while (this.#boardUsed.has(board)) board++;
-    if (board >= BOARD_SLOTS) throw new Error(`no free scoreboard slot (${BOARD_SLOTS} in use)`);
+    // round-robin, so a slot is reused as late as possible: a fork the zygote performs late names an old slot
+    if (this.#boardUsed.size >= BOARD_SLOTS) throw new Error(`no free scoreboard slot (${BOARD_SLOTS} in use)`);
+    let board = this.#nextBoard;
+    while (this.#boardUsed.has(board)) board = (board + 1) % BOARD_SLOTS;
+    this.#nextBoard = (board + 1) % BOARD_SLOTS;
     this.#boardUsed.add(board);
     slotOf(this.#board, board).fill(0);
     const w: Worker = {
@@ -95,11 +98,14 @@ export class Workers {
     }
   }
 
-  /** The first message naming a worker's pid (the zygote's 'forked' or its own) adopts it; a stray pid is killed. */
-  #adopt(gen: Generation, slot: number, pid: number): Worker | undefined {
+  /**
+   * The first message naming a worker's pid (the zygote's 'forked' or its own) adopts it, if it answers the slot's
+   * current request (the same scoreboard slot); a stray pid (a late fork for a request since replaced) is killed.
+   */
+  #adopt(gen: Generation, slot: number, board: number, pid: number): Worker | undefined {
     const w = gen.workers.get(slot);
     if (w && w.pid === pid) return w;
-    if (w && w.state === 'requested') {
+    if (w && w.state === 'requested' && w.board === board) {
       this.#onForked(gen, w, pid);
       return w;
     }
@@ -111,7 +117,7 @@ export class Workers {
   /** A worker's own line on the event pipe (or the zygote's 'forked' line about it). */
   report(gen: Generation, ev: Exclude<RuntimeEvent, { t: 'zygote-ready' | 'zygote-error' }>): void {
     // a fast worker can say ready before the zygote's 'forked' line arrives: either one adopts it
-    const w = this.#adopt(gen, ev.slot, ev.pid);
+    const w = this.#adopt(gen, ev.slot, ev.board, ev.pid);
     if (ev.t === 'boot-error') gen.lastError = ev.message;
     else if (ev.t === 'ready' && w) this.apply(gen, w, 'ready', ev.ms);
     else if (ev.t === 'closed' && w) w.closed = true;

@@ -15,8 +15,8 @@ t.test('status, reload by pidfile, stop: the control commands a user runs', asyn
   let s = await runCli(['status', '--control', control]);
   t.equal(s.code, 0);
   t.match(s.stdout, new RegExp(`supervisor pid ${p.pid}, serving generation 1`));
-  t.match(s.stdout, /^WORKER +PID +STATE +REQUESTS +IN FLIGHT +PRIVATE MB +SHARED MB +CPU % +AGE +HEARTBEAT$/m, 'a table with a header');
-  t.match(s.stdout, /^1\.1 +\d+ +ready +\d+ +\d+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+s +[\d.]+s$/m);
+  t.match(s.stdout, /^WORKER +PID +STATE +REQUESTS +IN FLIGHT +CONNS +OPEN +PRIVATE MB +SHARED MB +CPU % +AGE +HEARTBEAT$/m, 'a table with a header');
+  t.match(s.stdout, /^1\.1 +\d+ +ready +\d+ +\d+ +\d+ +\d+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+s +[\d.]+s$/m);
   t.match(s.stdout, /^1\.2 +\d+ +ready /m);
 
   const r = await runCli(['reload', '--pidfile', pidfile]);

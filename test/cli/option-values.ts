@@ -54,6 +54,8 @@ t.test('positiveInt and positiveSeconds', async t => {
   throwsPrefork(t, () => positiveSeconds('timeout', 'NaN'), 'PREFORK_BAD_OPTION', "--timeout must be a positive number of seconds, got 'NaN'");
   throwsPrefork(t, () => positiveSeconds('timeout', 'Infinity'), 'PREFORK_BAD_OPTION', "got 'Infinity'");
   throwsPrefork(t, () => positiveSeconds('timeout', '0'), 'PREFORK_BAD_OPTION', "got '0'");
+  throwsPrefork(t, () => positiveSeconds('timeout', '0.5', 1), 'PREFORK_BAD_OPTION', 'must be a number of seconds, at least 1', "got '0.5'");
+  t.equal(positiveSeconds('timeout', '1', 1), 1000, 'the minimum itself is fine');
   throwsPrefork(t, () => positiveSeconds('timeout', undefined), 'PREFORK_BAD_OPTION', '--timeout must be a positive number of seconds, got nothing');
   throwsPrefork(t, () => positiveSeconds('timeout', ['1', '2']), 'PREFORK_BAD_OPTION', "--timeout must be a positive number of seconds given once, got '1' and '2'");
 });

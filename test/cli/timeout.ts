@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import t from 'tap';
 import type { SupervisorStatus } from '../../src/supervisor/status';
-import { APPS, FIXTURES, descendants, get, getJson, runCli, sleep, startPrefork } from '../helpers/prefork';
+import { APPS, FIXTURES, descendants, forkOnly, get, getJson, isAlive, runCli, sleep, startPrefork } from '../helpers/prefork';
 
 t.test('a worker stuck in a loop is killed and replaced within --timeout + 1 s; the other keeps answering', async t => {
   const p = await startPrefork(t, ['start', path.join(APPS, 'spin.js'), '--bind', '127.0.0.1:0', '--workers', '2', '--timeout', '2']);
@@ -30,9 +30,9 @@ t.test('a worker stuck in a loop is killed and replaced within --timeout + 1 s; 
 });
 
 t.test('a slow boot meets --boot-timeout, not --timeout', async t => {
-  const late = await startPrefork(t, ['start', path.join(APPS, 'slow-boot.js'), '--bind', '127.0.0.1:0', '--workers', '1', '--timeout', '0.5', '--boot-timeout', '5']);
+  const late = await startPrefork(t, ['start', path.join(APPS, 'slow-boot.js'), '--bind', '127.0.0.1:0', '--workers', '1', '--timeout', '1', '--boot-timeout', '5']);
   await sleep(1500);
-  t.notMatch(late.output(), /missed its heartbeat/, 'a worker that takes 1.5 s to boot is not hung (--timeout 0.5)');
+  t.notMatch(late.output(), /missed its heartbeat/, 'a worker that takes 1.5 s to boot is not hung (--timeout 1)');
   const p = await startPrefork(t, ['start', path.join(APPS, 'slow-boot.js'), '--bind', '127.0.0.1:0', '--workers', '1', '--timeout', '5', '--boot-timeout', '1'], { ready: /not ready within the boot timeout/ });
   t.notMatch(p.output(), /missed its heartbeat/, 'with --boot-timeout 1 it is the boot timeout that kills it');
 });
@@ -53,4 +53,18 @@ t.test('status --json reads requests and heartbeats off the scoreboard', async t
   t.ok(workers.every(w => w.ageMs !== null && w.ageMs > 0), 'ages known');
   t.ok(workers.every(w => w.privateBytes !== null && w.privateBytes > 1 << 20 && w.privateBytes < 64 << 20), `private memory from smaps_rollup (${workers.map(w => ((w.privateBytes ?? 0) / 2 ** 20).toFixed(1)).join(', ')} MiB)`);
   t.ok(workers.every(w => w.sharedBytes !== null && w.cpuPercent !== null && w.cpuPercent >= 0), 'shared memory and CPU % (pidusage) present');
+});
+
+t.test('a retired zygote that never reads its EOF (stopped) is killed at --graceful-timeout; the swap completes', forkOnly, async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), '--bind', '127.0.0.1:0', '--workers', '1', '--graceful-timeout', '1']);
+  const zygote = Number(/generation 1: zygote started \(pid (\d+)\)/.exec(p.output())?.[1]);
+  process.kill(zygote, 'SIGSTOP');
+  const from = p.output().length;
+  process.kill(p.pid, 'SIGHUP');
+  await p.waitFor(/generation 2 ready/, 20_000, from);
+  const m = await p.waitFor(new RegExp(`generation 1: zygote \\(pid ${zygote}\\) still running 1\\.0 s after its command pipe closed: SIGKILL`), 10_000, from);
+  t.pass(`logged: ${m[0]}`);
+  await p.waitFor(/generation 1 drained and released/, 5000, from);
+  t.notOk(isAlive(zygote), 'the stuck zygote is gone');
+  t.equal((await getJson<{ pid: number }>(p.port)).pid > 0, true, 'generation 2 serves');
 });

@@ -11,6 +11,14 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'prefork');
 export const APPS = path.join(ROOT, 'test', 'fixtures', 'apps');
 
+/**
+ * The worker mode the suite's supervisors run in: `PREFORK_WORKER_MODE=exec npm test` runs the whole suite in exec
+ * mode (prefork reads the variable as --worker-mode); a test that names a mode itself keeps it.
+ */
+export const MODE: 'fork' | 'exec' = process.env.PREFORK_WORKER_MODE === 'exec' ? 'exec' : 'fork';
+/** Test options for a test of the zygote itself (--preload), which exec mode does not have. */
+export const forkOnly: { skip?: string } = MODE === 'exec' ? { skip: 'tests the zygote, which exec mode (PREFORK_WORKER_MODE=exec) has not' } : {};
+
 interface Teardown {
   teardown(fn: () => void | Promise<void>): void;
 }
