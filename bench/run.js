@@ -11,11 +11,12 @@
 //       dataset is one shared copy (Pss_Shmem) and not private memory.
 //   (c) req/s of the hello app: prefork (2 workers, fork mode), the same with the workers keeping no scoreboard (the
 //       cost of the heartbeat and the per-request counters), and node:cluster (2 workers); wrk -t1 keep-alive, 50
-//       connections, a 2 s warm-up then 5 s, in 4 rounds alternated (each round backwards from the last).
+//       connections, a 2 s warm-up then 5 s, in 6 rounds alternated (each round backwards from the last).
 //   (d) bench/load.js (the dataset loading benchmark), if present, as a child process with its output passed through;
 //   (e) bench/reload.js (reload latency and errors under keep-alive load beside node:cluster), the same way.
 //
-// Options: --quick (shorter everything; passes --size-mb 200 to load.js), --json FILE (also write the results).
+// Options: --quick (shorter everything; passes --size-mb 200 to load.js), --json FILE (also write the results),
+// --only SECTION[,SECTION] (respawn, memory, throughput, load, reload).
 // Every process started here is ended by pid when a section ends and again at exit, error or signal.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -33,20 +34,29 @@ const DATA_DIR = path.join(__dirname, 'data');
 /** protocol.ts's BENCH_NO_SCOREBOARD_ENV: workers keep no scoreboard. */
 const NO_SCOREBOARD_ENV = require('../dist/protocol.js').BENCH_NO_SCOREBOARD_ENV;
 
+/** The sections, in the order they run; --only picks some. */
+const SECTIONS = ['respawn', 'memory', 'throughput', 'load', 'reload'];
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const JSON_OUT = argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : undefined;
+const ONLY = argv.includes('--only') ? String(argv[argv.indexOf('--only') + 1] ?? '').split(',') : SECTIONS;
 for (let i = 0; i < argv.length; i++) {
-  if (argv[i] === '--json') i++;
+  if (argv[i] === '--json' || argv[i] === '--only') i++;
   else if (argv[i] !== '--quick') {
-    console.error(`bench: unknown argument '${argv[i]}' (options: --quick, --json FILE)`);
+    console.error(`bench: unknown argument '${argv[i]}' (options: --quick, --json FILE, --only ${SECTIONS.join(',')})`);
+    process.exit(2);
+  }
+}
+for (const s of ONLY) {
+  if (!SECTIONS.includes(s)) {
+    console.error(`bench: --only: unknown section '${s}' (sections: ${SECTIONS.join(', ')})`);
     process.exit(2);
   }
 }
 
 const CFG = QUICK
   ? { respawnSamples: 4, settleMs: 500, connections: 50, warmupS: 1, durationS: 3, rounds: 2, variants: ['prefork', 'no-board', 'cluster'], datasetMB: 200, loadTimeoutS: 300, limitS: 600 }
-  : { respawnSamples: 10, settleMs: 1500, connections: 50, warmupS: 2, durationS: 5, rounds: 4, variants: ['prefork', 'no-board', 'cluster'], datasetMB: 200, loadTimeoutS: 1200, limitS: 2400 };
+  : { respawnSamples: 10, settleMs: 1500, connections: 50, warmupS: 2, durationS: 5, rounds: 6, variants: ['prefork', 'no-board', 'cluster'], datasetMB: 200, loadTimeoutS: 1200, limitS: 2400 };
 
 try {
   require.resolve('../dist/cli/main.js');
@@ -74,10 +84,13 @@ function isAlive(pid) {
   }
 }
 
-/** A node process (guards against a recycled pid before we signal it). */
-function isNode(pid) {
+/**
+ * A process of the kinds this script starts, node or wrk, by its executable (guards against a recycled pid before we
+ * signal it; not by its command line, which prefork's processes rewrite to `prefork: worker 1.1 [NAME]`).
+ */
+function isOurs(pid) {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.includes('node') ?? false;
+    return /^(node|wrk)$/.test(path.basename(fs.readlinkSync(`/proc/${pid}/exe`)));
   } catch {
     return false;
   }
@@ -110,7 +123,7 @@ function descendants(roots) {
 
 function kill(pid, signal = 'SIGKILL') {
   try {
-    if (pid > 0 && isNode(pid)) process.kill(pid, signal);
+    if (pid > 0 && isOurs(pid)) process.kill(pid, signal);
   } catch {
     // already gone
   }
@@ -282,7 +295,13 @@ function pct(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
 }
-const median = xs => pct(xs, 0.5);
+/** The median: the middle value, or the mean of the two middle values of an even count. */
+const median = xs => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
 const sum = xs => xs.reduce((a, b) => a + b, 0);
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}x` : '-');
@@ -576,11 +595,13 @@ async function main() {
   console.log(`prefork bench${QUICK ? ' --quick' : ''}: node ${m.node}, nproc ${m.nproc}, ${m.cpu}, Linux ${m.kernel}, ${m.memGB} GiB, shmem THP: ${m.thpShmem}`);
   console.log(`started ${new Date().toISOString()}, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
   const results = { machine: m, quick: QUICK, config: CFG };
-  await benchRespawn(results);
-  await benchMemory(results);
-  await benchThroughput(results);
-  await runLoadBench(results);
-  await runReloadBench(results);
+  const run = { respawn: benchRespawn, memory: benchMemory, throughput: benchThroughput, load: runLoadBench, reload: runReloadBench };
+  for (const section of SECTIONS) if (ONLY.includes(section)) await run[section](results);
+  const left = [...tracked.keys()].filter(pid => isAlive(pid) && isOurs(pid));
+  if (left.length) {
+    console.error(`bench: still running after their sections: ${left.map(pid => `${pid} (${tracked.get(pid)})`).join(', ')}`);
+    process.exitCode = 1;
+  }
   console.log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(0)} s, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, `${JSON.stringify(results, null, 2)}\n`);
 }

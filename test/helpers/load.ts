@@ -1,4 +1,4 @@
-// Traffic for reload tests: a keep-alive load (autocannon) and a probe that opens a fresh connection every 20 ms,
+// Traffic for reload tests: a keep-alive load (bench/keepalive-client.js) and a probe that opens a fresh connection every 20 ms,
 // both on 127.0.0.1 and bounded in time, recording every failure and the generations they saw.
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
