@@ -255,6 +255,44 @@ static napi_value reap_orphans_js(napi_env env, napi_callback_info info) {
   return pf_int(env, reaped);
 }
 
+/* sdNotify(path, message) -> undefined; throws with the errno when the datagram cannot be sent */
+static napi_value sd_notify_js(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  char path[128];
+  if (!pf_args(env, info, 2, a) || !pf_arg_str(env, a[0], path, sizeof path)) return NULL;
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, a[1], NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "expected a string");
+    return NULL;
+  }
+  char *msg = malloc(len + 1);
+  if (msg == NULL) return pf_throw_errno(env, "sd_notify", ENOMEM);
+  napi_get_value_string_utf8(env, a[1], msg, len + 1, &len);
+  int rc = pf_sd_notify(path, msg, len);
+  free(msg);
+  return rc < 0 ? pf_throw_errno(env, "sendto(NOTIFY_SOCKET)", -rc) : pf_undefined(env);
+}
+
+/* socketInfo(fd) -> [label, stream, listening] of a passed socket, which it marks close-on-exec */
+static napi_value socket_info_js(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  int64_t fd;
+  if (!pf_args(env, info, 1, a) || !pf_arg_i64(env, a[0], &fd)) return NULL;
+  char label[256];
+  int stream = 0, listening = 0;
+  int rc = pf_socket_info((int)fd, label, sizeof label, &stream, &listening);
+  if (rc < 0) return pf_throw_errno(env, "socket", -rc);
+  napi_value arr, s, st, li;
+  napi_create_array_with_length(env, 3, &arr);
+  napi_create_string_utf8(env, label, NAPI_AUTO_LENGTH, &s);
+  napi_get_boolean(env, stream, &st);
+  napi_get_boolean(env, listening, &li);
+  napi_set_element(env, arr, 0, s);
+  napi_set_element(env, arr, 1, st);
+  napi_set_element(env, arr, 2, li);
+  return arr;
+}
+
 void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "doubleFork", double_fork_js);
   pf_export(env, exports, "spawn", spawn_js);
@@ -269,5 +307,7 @@ void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "listenUnix", listen_unix_js);
   pf_export(env, exports, "pipe", pipe_js);
   pf_export(env, exports, "peerCred", peer_cred_js);
+  pf_export(env, exports, "sdNotify", sd_notify_js);
+  pf_export(env, exports, "socketInfo", socket_info_js);
   pf_export(env, exports, "reapOrphans", reap_orphans_js);
 }

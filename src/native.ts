@@ -29,6 +29,10 @@ export interface Binding {
   /** SO_PEERCRED of a connected unix socket: who is on the other end of the control socket. */
   peerCred(fd: number): [pid: number, uid: number, gid: number];
   reapOrphans(knownPids: number[]): number;
+  /** One datagram to the service manager (sd_notify's protocol): `path` is a filesystem path or `@abstract`. */
+  sdNotify(path: string, message: string): void;
+  /** A socket passed by the service manager: its address as text; marks it close-on-exec. */
+  socketInfo(fd: number): [label: string, stream: boolean, listening: boolean];
 }
 
 /** Seal bits from <linux/fcntl.h>. */

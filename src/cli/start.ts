@@ -7,12 +7,16 @@ import { parseShareSpec, checkUniqueNames } from '../datasets/spec';
 import { PreforkError } from '../errors';
 import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
 import type { Listener } from '../supervisor/listeners';
+import { activatedListeners, passedSockets } from '../supervisor/activation';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
+import * as log from '../supervisor/log';
 import { appName, controlDir, defaultControlPath, NAME_PATTERN } from '../supervisor/control-path';
 import { memorySize, nonNegativeInt, nonNegativeSeconds, positiveInt, positiveSeconds, type NumericArg } from './option-values';
 
 /** The shortest --timeout: a heartbeat that a garbage collection or a busy tick delays must not look hung. */
 const MIN_TIMEOUT_S = 1;
+/** Where prefork listens without --bind (and without socket activation). */
+const DEFAULT_BIND = '127.0.0.1:8000';
 
 export interface StartArgs {
   app: string;
@@ -53,7 +57,7 @@ function parseEnv(pairs: string[]): Record<string, string> {
 }
 
 /** Turns parsed arguments into a checked supervisor config (without opening anything). */
-export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'> & { binds: ReturnType<typeof parseBind>[] } {
+export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'> {
   const app = path.resolve(args.app);
   if (!fs.existsSync(app)) {
     throw new PreforkError('PREFORK_APP_MISSING', `app ${args.app}: no such file or directory`, { file: args.app });
@@ -70,7 +74,6 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   return {
     app,
     shares,
-    binds: (args.bind?.length ? args.bind : ['127.0.0.1:8000']).map(b => parseBind(b)),
     workers: positiveInt('workers', args.workers, os.availableParallelism()),
     gracefulTimeoutMs: positiveSeconds('graceful-timeout', args['graceful-timeout']),
     bootTimeoutMs: positiveSeconds('boot-timeout', args['boot-timeout']),
@@ -95,16 +98,29 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   };
 }
 
-/** Runs `prefork start` and resolves with the supervisor's exit code. */
-export async function start(args: StartArgs): Promise<number> {
-  const { binds, ...cfg } = startConfig(args);
+/** The sockets to serve on: those the service manager passed (socket activation), else --bind's, bound now. */
+function listenersFor(bind: readonly string[] | undefined): Listener[] {
+  const passed = passedSockets();
+  if (passed) {
+    const chosen = activatedListeners(passed, bind ?? []);
+    log.info(`socket activation: serving on the ${chosen.length} socket(s) the service manager passed (${chosen.map(l => `${l.spec.kind === 'passed' ? l.spec.name : '?'} ${l.label}`).join(', ')}); binding nothing`);
+    return chosen;
+  }
+  const specs = (bind?.length ? bind : [DEFAULT_BIND]).map(b => parseBind(b)); // all checked before any is bound
   const listeners: Listener[] = [];
   try {
-    for (const b of binds) listeners.push(openListener(b));
+    for (const spec of specs) listeners.push(openListener(spec));
   } catch (e) {
     for (const l of listeners) closeListener(l);
     throw e;
   }
+  return listeners;
+}
+
+/** Runs `prefork start` and resolves with the supervisor's exit code. */
+export async function start(args: StartArgs): Promise<number> {
+  const cfg = startConfig(args);
+  const listeners = listenersFor(args.bind);
   try {
     return await new Supervisor({ ...cfg, listeners }).run();
   } catch (e) {

@@ -20,6 +20,7 @@ import { failureOf, generationEventOf, type Failure, type QueuedEvent } from './
 import { generationNeeds, loadGenerationDatasets, replaceStep } from './load-datasets';
 import * as log from './log';
 import { OomScores } from './oom';
+import { ServiceManager } from './service-manager';
 import { openPlumbing, type Plumbing } from './plumbing';
 import { Waiters, type Waiter } from './waiters';
 import { supervisorStatus, withUsage, type SupervisorStatus } from './status';
@@ -36,6 +37,9 @@ export class Supervisor {
   readonly #waiters = new Waiters();
   readonly #oom = new OomScores();
   readonly #board = createBoard();
+  /** systemd's side: takes NOTIFY_SOCKET and WATCHDOG_* out of the environment before any child starts. */
+  readonly #manager = new ServiceManager();
+  #served = false;
   readonly #workers: Workers;
   #nextId = 1;
   #stopping: 'graceful' | 'quick' | undefined;
@@ -67,6 +71,7 @@ export class Supervisor {
     });
     log.info(hugePagePolicy().advice);
     log.info(this.#oom.describe());
+    this.#manager.starting();
     this.reload(); // generation 1
     return new Promise(resolve => (this.#done = resolve));
   }
@@ -87,8 +92,14 @@ export class Supervisor {
     for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) log.guarded(`handling ${ev.type}`, () => this.#handle(ev));
     // as the subreaper, collect every zombie that is not a zygote or worker of ours (an app's orphans)
     log.guarded('reaping orphans', () => native().reapOrphans(this.#generations.flatMap(g => g.pids())));
-    log.guarded('health checks', () => this.#health());
+    log.guarded('health checks', () => this.#workers.check(this.#generations, performance.now(), !this.#stopping));
     log.guarded('advancing generations', () => this.#advance());
+    log.guarded('notifying the service manager', () => this.#manager.tick(() => this.#healthy(), () => this.status()));
+  }
+
+  /** For the watchdog: before any generation has served, the loop running is enough; after, a worker must serve. */
+  #healthy(): boolean {
+    return !this.#served || this.#generations.some(g => SERVING.has(g.state) && this.#workers.anyHealthy(g));
   }
 
   #handle(ev: QueuedEvent): void {
@@ -139,7 +150,8 @@ export class Supervisor {
     switch (t.action) {
       case 'load':
         if (this.#serving()) log.info(`reloading: starting generation ${gen.id}`);
-        loadGenerationDatasets({ shares: this.#cfg.shares, generation: gen.id, workers: this.#workers.wanted, mode: this.#cfg.mode, signal: gen.abort.signal }).then(
+        if (this.#serving()) this.#manager.reloading(gen.id);
+        loadGenerationDatasets({ shares: this.#cfg.shares, generation: gen.id, workers: this.#workers.wanted, mode: this.#cfg.mode, signal: gen.abort.signal, onProgress: p => this.#manager.loading(p) }).then(
           datasets => this.#enqueue({ type: 'loaded', gen, datasets }),
           error => this.#enqueue({ type: 'load-failed', gen, error }),
         );
@@ -156,9 +168,10 @@ export class Supervisor {
         this.#lastReloadError = '';
         if (this.#serving() !== gen) this.#counters.reloads++;
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
-        // `prefork reload` hears of it once no old worker accepts any more (see #settleSwaps)
+        // `prefork reload` hears of it once no old worker accepts any more (see #answer)
         this.#waiters.swapped(gen.id, { ok: true, generation: gen.id, pids });
-        return;
+        this.#served = true;
+        return this.#manager.ready(this.status());
       }
       case 'fail':
         return this.#fail(gen, failure ?? { why: event, exitCode: EXIT.FAILURE.code });
@@ -209,6 +222,7 @@ export class Supervisor {
     log.error(`generation ${gen.id} failed: ${why}`);
     gen.stopZygote(true);
     this.#workers.applyAll(gen, 'quit');
+    if (serving) this.#manager.ready(this.status()); // the reload is over: failed closed, STATUS says why
     this.#afterLoss(exitCode);
   }
 
@@ -218,21 +232,8 @@ export class Supervisor {
     const serving = this.#serving();
     if (serving) return log.warn(`generation ${serving.id} keeps serving`);
     log.error(`halting: no generation can serve (exit code ${exitCode})`);
+    this.#manager.halting(exitCode, this.#lastReloadError || 'no generation can serve');
     this.#stop('quick', exitCode);
-  }
-
-  /** Deadlines (a zygote or worker too slow to boot, a worker too slow to stop), then the worker count restored. */
-  #health(): void {
-    const now = performance.now();
-    for (const gen of [...this.#generations]) {
-      if (gen.state === 'starting' && now - gen.startedAt > this.#cfg.bootTimeoutMs) {
-        this.#dispatch(gen, 'boot-failed', { why: `zygote not ready within ${this.#cfg.bootTimeoutMs / 1000} s`, exitCode: EXIT.APP_BOOT.code });
-      } else {
-        this.#workers.checkDeadlines(gen, now);
-        gen.endLingeringZygote(now, this.#cfg.gracefulTimeoutMs);
-      }
-      if (!this.#stopping) this.#workers.restore(gen, now);
-    }
   }
 
   #advance(): void {
@@ -288,6 +289,7 @@ export class Supervisor {
     if (!this.#stopping) this.#exitCode = exitCode;
     this.#stopping = how;
     log.info(how === 'graceful' ? 'stopping: draining workers' : 'stopping now');
+    this.#manager.stopping();
     for (const gen of [...this.#generations]) this.#dispatch(gen, how === 'graceful' ? 'stop' : 'quit');
     this.#waiters.settleAll(STOPPING);
     this.#wake();

@@ -7,7 +7,8 @@ import { native, errnoOf } from '../native';
 export type BindSpec = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
 export interface Listener {
-  spec: BindSpec;
+  /** What was bound, or `passed` for a socket the service manager handed over (socket activation). */
+  spec: BindSpec | { kind: 'passed'; name: string };
   fd: number;
   /** host:port with the real port (after port 0), or unix:PATH. */
   label: string;
@@ -53,7 +54,7 @@ function removeStaleSocket(path: string): void {
   }
 }
 
-/** Closes the fd, and removes a unix socket's file. */
+/** Closes the fd, and removes a unix socket's file if prefork bound it (a passed socket's file is systemd's). */
 export function closeListener(l: Listener): void {
   fs.closeSync(l.fd);
   if (l.spec.kind === 'unix') removeStaleSocket(l.spec.path);

@@ -9,6 +9,8 @@ import type { ShareSpec } from '../datasets/spec';
 import { PreforkError } from '../errors';
 import * as log from './log';
 import { formatBytes, memoryBudget, type MemoryBudget } from './memory';
+import { LoadReporter } from './progress';
+import type { LoadProgress } from './service-manager';
 
 const MiB = 1 << 20;
 /**
@@ -82,16 +84,22 @@ export interface LoadPlan {
   workers: number;
   mode: 'fork' | 'exec';
   signal?: AbortSignal;
+  /** Told how far the load has got (the service manager's EXTEND_TIMEOUT_USEC and STATUS=). */
+  onProgress?: (p: LoadProgress) => void;
 }
 
-export async function loadGenerationDatasets({ shares, generation, workers, mode, signal }: LoadPlan): Promise<SharedDataset[]> {
-  checkFits(generation, generationNeeds(shares, workers, mode));
+export async function loadGenerationDatasets({ shares, generation, workers, mode, signal, onProgress }: LoadPlan): Promise<SharedDataset[]> {
+  const needs = generationNeeds(shares, workers, mode);
+  checkFits(generation, needs);
   const t0 = performance.now();
   const loaded: SharedDataset[] = [];
+  const reporter = new LoadReporter(generation, needs.datasets, onProgress);
+  let before = 0; // bytes of the datasets already loaded
   try {
     for (const spec of shares) {
       const t1 = performance.now();
-      const d = await loadDataset(spec, signal ? { generation, signal } : { generation });
+      const d = await loadDataset(spec, { generation, ...(signal ? { signal } : {}), onProgress: done => reporter.update(before + done) });
+      before += d.header.size;
       loaded.push(d);
       const mb = d.header.arrays.reduce((n, a) => n + a.byteLength, 0) / 1e6;
       log.info(`dataset '${d.name}' loaded from ${spec.path}: ${d.header.arrays.length} array(s), ${mb.toFixed(1)} MB in ${(performance.now() - t1).toFixed(0)} ms`);
@@ -99,6 +107,8 @@ export async function loadGenerationDatasets({ shares, generation, workers, mode
   } catch (error) {
     for (const d of loaded) d.close();
     throw error;
+  } finally {
+    reporter.end();
   }
   if (shares.length) log.info(`generation ${generation}: datasets ready in ${(performance.now() - t0).toFixed(0)} ms`);
   return loaded;

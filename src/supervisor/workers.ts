@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes';
 import { native } from '../native';
 import { WORKER_BOOT_ERROR, type RuntimeEvent } from '../protocol';
 import { RespawnBackoff } from './backoff';
-import type { Generation } from './generation';
+import { heartbeatInterval, type Generation } from './generation';
 import { FORKING } from './generation-state';
 import * as log from './log';
 import { oomKillCount, processMemory } from './memory';
@@ -211,6 +211,23 @@ export class Workers {
   }
 
   /**
+   * Every generation's deadlines (a zygote or worker too slow to boot, a worker hung or too slow to stop, a retired
+   * zygote that does not exit), then, unless the supervisor is stopping, each worker count restored.
+   */
+  check(generations: readonly Generation[], now: number, restore: boolean): void {
+    const { bootTimeoutMs, gracefulTimeoutMs } = this.#cfg;
+    for (const gen of [...generations]) {
+      if (gen.state === 'starting' && now - gen.startedAt > bootTimeoutMs) {
+        this.#hooks.onBootFailed(gen, `zygote not ready within ${bootTimeoutMs / 1000} s`, EXIT.APP_BOOT.code);
+      } else {
+        this.checkDeadlines(gen, now);
+        gen.endLingeringZygote(now, gracefulTimeoutMs);
+      }
+      if (restore) this.restore(gen, now);
+    }
+  }
+
+  /**
    * Kills workers past the boot timeout (once the generation can fork), ready workers whose heartbeat is older than
    * --timeout (SIGTERM, then SIGABRT so a core or a report can show where it hung, then SIGKILL, ESCALATE_MS
    * apart), and stopping workers past the graceful timeout.
@@ -291,6 +308,19 @@ export class Workers {
       this.restarts.recycle++;
       log.info(`worker ${gen.id}.${w.slot} (pid ${w.pid}) recycling: ${why}; its replacement starts first`);
     }
+  }
+
+  /**
+   * Whether some ready worker of `gen` can serve now: its heartbeat is at most 3 beats old (or it keeps none). The
+   * service manager's watchdog is fed only while one can.
+   */
+  anyHealthy(gen: Generation): boolean {
+    const fresh = 3 * heartbeatInterval(this.#cfg.timeoutMs);
+    const mono = monotonicMs();
+    return this.ready(gen).some(w => {
+      const beat = this.#board[w.board * SLOT_FIELDS + FIELD.heartbeat] ?? 0;
+      return beat === 0 || mono - beat <= fresh;
+    });
   }
 
   /** Whether every wanted worker of the generation has reported ready. */
