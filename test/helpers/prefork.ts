@@ -41,7 +41,7 @@ export interface Running {
 export async function startPrefork(
   t: Teardown,
   args: string[],
-  opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; cgroupProcs?: string; defaultControl?: boolean } = {},
+  opts: { ready?: RegExp | null; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; cgroupProcs?: string; defaultControl?: boolean; wrap?: string[] } = {},
 ): Promise<Running> {
   let control = '';
   if (args[0] === 'start' && !args.includes('--control') && !opts.defaultControl) {
@@ -51,9 +51,12 @@ export async function startPrefork(
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   }
   // inside a cgroup: a shell moves itself there, then execs prefork (so the pid is prefork's)
-  const [file, argv] = opts.cgroupProcs === undefined
-    ? [process.execPath, [BIN, ...args]]
-    : ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', opts.cgroupProcs, process.execPath, BIN, ...args]];
+  // `wrap`: a command that execs prefork in its own place (systemd-socket-activate), so the pid is still prefork's
+  const [file, argv] = opts.wrap?.length
+    ? [opts.wrap[0] ?? '', [...opts.wrap.slice(1), process.execPath, BIN, ...args]]
+    : opts.cgroupProcs === undefined
+      ? [process.execPath, [BIN, ...args]]
+      : ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', opts.cgroupProcs, process.execPath, BIN, ...args]];
   const proc = spawn(file, argv, {
     cwd: opts.cwd ?? ROOT,
     env: cleanEnv(opts.env),
