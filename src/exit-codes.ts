@@ -18,6 +18,12 @@ export const EXIT = {
 
 export type ExitName = keyof typeof EXIT;
 
+/**
+ * Exit codes a restart cannot fix (the app, an option, a dataset or the memory allowed must change first): the
+ * systemd unit's RestartPreventExitStatus= lists exactly these (test/systemd/units.ts checks it).
+ */
+export const PERMANENT_EXITS: readonly ExitName[] = ['APP_BOOT', 'USAGE', 'DATAERR', 'NOINPUT', 'NOMEM', 'NOPERM'];
+
 /** The exit code for a PreforkError code. */
 export function exitCodeFor(code: PreforkErrorCode): number {
   switch (code) {
