@@ -45,6 +45,8 @@ export const COMMANDS = {
       'metrics-bind': { type: 'string', describe: 'Serve Prometheus metrics (scoreboard, restarts by cause, reloads, dataset bytes) at http://HOST:PORT/metrics from the supervisor' },
       name: { type: 'string', describe: 'Name shown in process titles and used for the control socket (default: the app\'s package or file name)' },
       control: { type: 'string', describe: 'Control socket path (default: NAME.sock in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR/prefork, /run/prefork for root, or a 0700 directory of the user\'s own in the temp dir)' },
+      'log-format': { choices: ['text', 'json'], default: 'text', describe: 'The supervisor\'s log lines: text, or one JSON object per line (time, level, name, pid, message)' },
+      'log-file': { type: 'string', describe: 'Append the supervisor\'s log to FILE instead of stderr; reopened on SIGUSR1 (logrotate)' },
     },
   },
   reload: {

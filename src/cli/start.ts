@@ -38,6 +38,8 @@ export interface StartArgs {
   control: string | undefined;
   name: string | undefined;
   'metrics-bind': string | undefined;
+  'log-format': string;
+  'log-file': string | undefined;
   watch: boolean;
   'watch-app': boolean;
 }
@@ -98,6 +100,18 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   };
 }
 
+/** --log-format and --log-file, before the first line is logged. */
+function configureStartLog(args: StartArgs, name: string): void {
+  const format = args['log-format'];
+  if (format !== 'text' && format !== 'json') throw badOption(`--log-format must be text or json, got '${format}'`);
+  const file = args['log-file'] === undefined ? undefined : path.resolve(args['log-file']);
+  try {
+    log.configureLog({ format, file, name });
+  } catch (e) {
+    throw new PreforkError('PREFORK_BAD_OPTION', `--log-file ${file}: cannot open it for appending (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+  }
+}
+
 /** The sockets to serve on: those the service manager passed (socket activation), else --bind's, bound now. */
 function listenersFor(bind: readonly string[] | undefined): Listener[] {
   const passed = passedSockets();
@@ -120,6 +134,7 @@ function listenersFor(bind: readonly string[] | undefined): Listener[] {
 /** Runs `prefork start` and resolves with the supervisor's exit code. */
 export async function start(args: StartArgs): Promise<number> {
   const cfg = startConfig(args);
+  configureStartLog(args, cfg.name);
   const listeners = listenersFor(args.bind);
   try {
     return await new Supervisor({ ...cfg, listeners }).run();

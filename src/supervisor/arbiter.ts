@@ -106,6 +106,7 @@ export class Supervisor {
     if (ev.type === 'signal') {
       if (ev.signal === 'SIGHUP') return this.reload();
       if (ev.signal === 'SIGTTIN' || ev.signal === 'SIGTTOU') return this.#scale(ev.signal === 'SIGTTIN' ? '+1' : '-1');
+      if (ev.signal === 'SIGUSR1') return log.reopenLog();
       return this.#stop(ev.signal === 'SIGQUIT' ? 'quick' : 'graceful', EXIT.OK.code);
     }
     if (ev.type === 'reload') {

@@ -29,7 +29,7 @@ export class LoadReporter {
   #lastShown = -Infinity;
   #drawn = false;
 
-  constructor(generation: number, totalBytes: number, sink?: (p: LoadProgress) => void, out: ProgressOutput = { tty: Boolean(process.stderr.isTTY), write: t => process.stderr.write(t) }) {
+  constructor(generation: number, totalBytes: number, sink?: (p: LoadProgress) => void, out: ProgressOutput = { tty: log.logIsTerminal(), write: t => process.stderr.write(t) }) {
     this.#generation = generation;
     this.#total = totalBytes;
     this.#sink = sink;

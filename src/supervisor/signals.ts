@@ -7,6 +7,7 @@ export const SIGNALS = {
   SIGHUP: 'reload: load the datasets and app code into a new generation, then drain the old one',
   SIGTTIN: 'one more worker (as `prefork scale +1`)',
   SIGTTOU: 'one worker fewer, the newest draining gracefully (as `prefork scale -1`); never below 1',
+  SIGUSR1: 'reopen --log-file (after logrotate moved it)',
 } as const satisfies Partial<Record<NodeJS.Signals, string>>;
 
 export type HandledSignal = keyof typeof SIGNALS;
