@@ -48,13 +48,14 @@ static void free_strings(char **s) {
   free(s);
 }
 
-/* spawn(file, argv[], envp[], fds[], pdeathsig, newSession) -> pid */
+/* spawn(file, argv[], envp[], fds[], pdeathsig, newSession, uid, gid) -> pid; uid and gid -1 keep the caller's */
 static napi_value spawn_js(napi_env env, napi_callback_info info) {
-  napi_value a[6];
+  napi_value a[8];
   char file[4096];
-  int64_t sig;
+  int64_t sig, uid, gid;
   bool new_session = false;
-  if (!pf_args(env, info, 6, a) || !pf_arg_str(env, a[0], file, sizeof file) || !pf_arg_i64(env, a[4], &sig)) return NULL;
+  if (!pf_args(env, info, 8, a) || !pf_arg_str(env, a[0], file, sizeof file) || !pf_arg_i64(env, a[4], &sig) ||
+      !pf_arg_i64(env, a[6], &uid) || !pf_arg_i64(env, a[7], &gid)) return NULL;
   napi_get_value_bool(env, a[5], &new_session);
   char **argv = string_array(env, a[1]);
   char **envp = string_array(env, a[2]);
@@ -65,7 +66,7 @@ static napi_value spawn_js(napi_env env, napi_callback_info info) {
     result = pf_throw_errno(env, "spawn", EINVAL);
   } else {
     int err = 0;
-    pid_t pid = pf_spawn(file, argv, envp, fds, (int)nfds, (int)sig, new_session, &err);
+    pid_t pid = pf_spawn(file, argv, envp, fds, (int)nfds, (int)sig, new_session, (int)uid, (int)gid, &err);
     result = pid < 0 ? pf_throw_errno(env, "spawn", err) : pf_int(env, pid);
   }
   free_strings(argv);

@@ -3,6 +3,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -91,7 +92,7 @@ pid_t pf_double_fork(int *err) {
 
 /* fork + exec with fds[i] placed at fd i (-1: closed), PDEATHSIG armed before exec, optionally in a new session. Returns the child's pid, or
  * -1 with *err set (including the exec's own errno, passed back through a close-on-exec pipe). */
-pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int new_session, int *err) {
+pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int new_session, int uid, int gid, int *err) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
     *err = errno;
@@ -133,6 +134,10 @@ pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const i
       if (dup2(high[i], i) < 0) { e = errno; goto fail; }
     }
     if (new_session && setsid() < 0) { e = errno; goto fail; }
+    /* drop privileges (--user/--group): supplementary groups first, then the group, then the user; a changed
+     * uid clears the parent-death signal, so it is armed after this */
+    if (gid >= 0 && (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0)) { e = errno; goto fail; }
+    if (uid >= 0 && setuid((uid_t)uid) != 0) { e = errno; goto fail; }
     if (pdeathsig > 0) {
       if (prctl(PR_SET_PDEATHSIG, pdeathsig) != 0) { e = errno; goto fail; }
       if (getppid() != parent) _exit(128 + pdeathsig);

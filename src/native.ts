@@ -14,7 +14,8 @@ export interface Binding {
   populate(buffer: ArrayBuffer): void;
 
   doubleFork(): number;
-  spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number, newSession: boolean): number;
+  /** fork+exec with the fd table `fds`; `uid`/`gid` -1 keep the caller's (a gid also drops supplementary groups). */
+  spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number, newSession: boolean, uid: number, gid: number): number;
   setSubreaper(): void;
   setPdeathsig(sig: number): void;
   getppid(): number;

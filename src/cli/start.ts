@@ -8,6 +8,7 @@ import { PreforkError } from '../errors';
 import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
 import type { Listener } from '../supervisor/listeners';
 import { activatedListeners, passedSockets } from '../supervisor/activation';
+import { resolveCredentials } from '../supervisor/credentials';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
 import * as log from '../supervisor/log';
 import { appName, controlDir, defaultControlPath, NAME_PATTERN } from '../supervisor/control-path';
@@ -39,6 +40,10 @@ export interface StartArgs {
   name: string | undefined;
   'metrics-bind': string | undefined;
   'log-format': string;
+  user: string | undefined;
+  group: string | undefined;
+  umask: string | undefined;
+  chdir: string | undefined;
   'log-file': string | undefined;
   watch: boolean;
   'watch-app': boolean;
@@ -97,7 +102,23 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     watch: args.watch,
     watchApp: args['watch-app'],
     reloadStrategy,
+    credentials: resolveCredentials(args.user, args.group),
   };
+}
+
+/** --chdir and --umask: first, so that every path given is resolved from --chdir and every file made with --umask. */
+function applyProcessOptions(args: StartArgs): void {
+  if (args.umask !== undefined) {
+    if (!/^0?[0-7]{3}$/.test(args.umask)) throw badOption(`--umask must be an octal mode such as 027 or 0077, got '${args.umask}'`);
+    process.umask(Number.parseInt(args.umask, 8));
+  }
+  if (args.chdir !== undefined) {
+    try {
+      process.chdir(args.chdir);
+    } catch (e) {
+      throw new PreforkError('PREFORK_BAD_OPTION', `--chdir ${args.chdir}: cannot change to it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+    }
+  }
 }
 
 /** --log-format and --log-file, before the first line is logged. */
@@ -133,8 +154,10 @@ function listenersFor(bind: readonly string[] | undefined): Listener[] {
 
 /** Runs `prefork start` and resolves with the supervisor's exit code. */
 export async function start(args: StartArgs): Promise<number> {
+  applyProcessOptions(args);
   const cfg = startConfig(args);
   configureStartLog(args, cfg.name);
+  if (cfg.credentials) log.info(`zygotes and workers run as ${cfg.credentials.label}; the supervisor keeps uid ${process.getuid?.() ?? '?'}`);
   const listeners = listenersFor(args.bind);
   try {
     return await new Supervisor({ ...cfg, listeners }).run();

@@ -1,5 +1,6 @@
 // What `prefork start` hands the supervisor: every option checked once, at the boundary (src/cli/start.ts).
 import type { ShareSpec } from '../datasets/spec';
+import type { Credentials } from './credentials';
 import type { BindSpec, Listener } from './listeners';
 
 export interface SupervisorConfig {
@@ -34,4 +35,6 @@ export interface SupervisorConfig {
   watchApp: boolean;
   /** overlap: the new generation loads beside the serving one; replace: the serving one is released first. */
   reloadStrategy: 'overlap' | 'replace';
+  /** --user/--group: who the zygotes and workers run as (the supervisor keeps its uid); undefined: its own. */
+  credentials: Credentials | undefined;
 }

@@ -10,6 +10,7 @@ import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
 import { BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
 import type { SupervisorConfig } from './config';
+import type { Credentials } from './credentials';
 import type { GenerationState } from './generation-state';
 import type { Listener } from './listeners';
 import * as log from './log';
@@ -60,6 +61,8 @@ export interface GenerationOptions {
   populate: boolean;
   idleGraceMs: number;
   listeners: Listener[];
+  /** --user/--group: who the zygote and workers run as; undefined for the supervisor's own uid. */
+  credentials: Credentials | undefined;
 }
 
 /** How often workers write their heartbeat: often enough that --timeout is kept to within a tenth of it. */
@@ -67,9 +70,9 @@ export const heartbeatInterval = (timeoutMs: number) => Math.max(50, Math.min(10
 
 /** The options of every generation of a supervisor started with `cfg`, whose scoreboard is `scoreboardFd`. */
 export function generationOptions(cfg: SupervisorConfig, scoreboardFd: number): GenerationOptions {
-  const { name, app, mode, preload, env, idleGraceMs, listeners } = cfg;
+  const { name, app, mode, preload, env, idleGraceMs, listeners, credentials } = cfg;
   const heartbeatMs = heartbeatInterval(cfg.timeoutMs);
-  return { name, app, mode, preload, env, idleGraceMs, listeners, scoreboardFd, heartbeatMs, populate: !hugePagePolicy().huge };
+  return { name, app, mode, preload, env, idleGraceMs, listeners, credentials, scoreboardFd, heartbeatMs, populate: !hugePagePolicy().huge };
 }
 
 /** Where a generation's zygote and workers report to the arbiter. */
@@ -148,6 +151,12 @@ export class Generation {
     events.on('error', () => {});
   }
 
+  /** The uid and gid its zygote and workers run as (--user, --group), -1 for the supervisor's. */
+  #ids(): [uid: number, gid: number] {
+    const c = this.#opts.credentials;
+    return c ? [c.uid, c.gid] : [-1, -1];
+  }
+
   #childFds() {
     return { bindBase: EVENTS_FD + 1, datasetBase: EVENTS_FD + 1 + this.#opts.listeners.length };
   }
@@ -190,7 +199,7 @@ export class Generation {
     fds[0] = cmdRead;
     let pid: number;
     try {
-      pid = native().spawn(process.execPath, [process.execPath, '--single-threaded', path.join(RUNTIME_DIR, 'zygote.js')], envList(env), fds, PDEATHSIG, true);
+      pid = native().spawn(process.execPath, [process.execPath, '--single-threaded', path.join(RUNTIME_DIR, 'zygote.js')], envList(env), fds, PDEATHSIG, true, ...this.#ids());
     } finally {
       fs.closeSync(cmdRead);
     }
@@ -212,7 +221,7 @@ export class Generation {
     }
     const env = envList(this.#env({ [SLOT_ENV]: String(slot), [BOARD_ENV]: String(board) }));
     const script = path.join(RUNTIME_DIR, 'exec-worker.js');
-    return native().spawn(process.execPath, [process.execPath, script], env, this.#fdTable(), PDEATHSIG, true);
+    return native().spawn(process.execPath, [process.execPath, script], env, this.#fdTable(), PDEATHSIG, true, ...this.#ids());
   }
 
   get zygotePid(): number | undefined {

@@ -20,7 +20,7 @@ t.test('500 forks from a --single-threaded parent: 0 hangs, 0 crashes, hot loops
   const script = path.join(ROOT, 'test', 'fixtures', 'stress', 'fork-stress.js');
   const env = Object.entries(cleanEnv()).flatMap(([k, v]) => (v === undefined || k === 'NODE_OPTIONS' ? [] : [`${k}=${v}`]));
   const argv = [process.execPath, '--single-threaded', '--allow-natives-syntax', script, '500', '4'];
-  const pid = native().spawn(process.execPath, argv, env, [-1, out, err], 9, false);
+  const pid = native().spawn(process.execPath, argv, env, [-1, out, err], 9, false, -1, -1);
   fs.closeSync(out);
   fs.closeSync(err);
   const timer = setTimeout(() => process.kill(pid, 'SIGKILL'), 240_000);
