@@ -157,11 +157,16 @@ static void watch_fire(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-/* watchPid(pid, (code, signal) => void): pidfd + uv_poll; the callback runs once, after the pid is reaped */
+/* watchPid(pid, (code, signal) => void[, keepAlive = true]): pidfd + uv_poll; the callback runs once, after the pid
+ * is reaped; with keepAlive false the watch does not keep the event loop alive (a successor that outlives us) */
 static napi_value watch_pid_js(napi_env env, napi_callback_info info) {
-  napi_value a[2];
+  napi_value a[3];
   int64_t pid;
+  size_t argc = 3;
+  bool keep_alive = true;
   if (!pf_args(env, info, 2, a) || !pf_arg_i64(env, a[0], &pid)) return NULL;
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  if (argc >= 3) napi_get_value_bool(env, a[2], &keep_alive);
   int fd = pf_pidfd_open((pid_t)pid);
   if (fd < 0) return pf_throw_errno(env, "pidfd_open", -fd);
   uv_loop_t *loop = NULL;
@@ -183,6 +188,7 @@ static napi_value watch_pid_js(napi_env env, napi_callback_info info) {
   }
   napi_create_reference(env, a[1], 1, &w->cb);
   uv_poll_start(&w->poll, UV_READABLE, watch_fire);
+  if (!keep_alive) uv_unref((uv_handle_t *)&w->poll);
   return pf_undefined(env);
 }
 

@@ -13,7 +13,7 @@ export const EXIT = {
   SOFTWARE: { code: 70, meaning: 'a system call prefork needs failed (memfd, fork, socket)' },
   NOMEM: { code: 71, meaning: 'the datasets do not fit in the memory the service may use (memory cgroup limit or MemAvailable)' },
   NOPERM: { code: 77, meaning: 'a control socket or its directory is not safe to use (another user\'s, writable by others, a symlink)' },
-  TEMPFAIL: { code: 75, meaning: 'a reload failed; the old generation keeps serving' },
+  TEMPFAIL: { code: 75, meaning: 'a reload or an upgrade failed; the old generation keeps serving' },
 } as const;
 
 export type ExitName = keyof typeof EXIT;

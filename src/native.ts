@@ -23,7 +23,8 @@ export interface Binding {
   exit(code: number): never;
   /** Test-facing: waitpid(WNOHANG) for a parent that forks from a synchronous loop (test/fixtures/stress/fork-stress.js). */
   reap(pid: number): [code: number, signal: number] | undefined;
-  watchPid(pid: number, onExit: (code: number, signal: number) => void): void;
+  /** Calls onExit once `pid` has exited (and is reaped); `keepAlive` false: the watch does not hold the event loop open. */
+  watchPid(pid: number, onExit: (code: number, signal: number) => void, keepAlive?: boolean): void;
   listenTcp(host: string, port: number, backlog: number): [fd: number, port: number];
   listenUnix(path: string, backlog: number): number;
   pipe(): [readFd: number, writeFd: number];

@@ -27,6 +27,7 @@ export interface ControlArgs {
 /** What --pidfile sends instead of a control request. */
 function signalFor(cmd: ControlRequest['cmd'], count: string): NodeJS.Signals | undefined {
   if (cmd === 'reload') return 'SIGHUP';
+  if (cmd === 'upgrade') return 'SIGUSR2';
   if (cmd === 'stop') return 'SIGTERM';
   if (cmd === 'scale' && count === '+1') return 'SIGTTIN';
   if (cmd === 'scale' && count === '-1') return 'SIGTTOU';
@@ -59,7 +60,7 @@ export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Pr
   const failed = (reply: ControlReply) => {
     process.stderr.write(`prefork ${cmd}: failed: ${reply.error}\n`);
     if (reply.refused) return EXIT.NOPERM.code;
-    return cmd === 'reload' ? EXIT.TEMPFAIL.code : EXIT.FAILURE.code;
+    return cmd === 'reload' || cmd === 'upgrade' ? EXIT.TEMPFAIL.code : EXIT.FAILURE.code;
   };
   if (cmd === 'status' && args.watch) {
     // a supervisor that goes away ends the watch with PREFORK_NOT_RUNNING (thrown by sendControl)
@@ -77,6 +78,7 @@ export async function control(cmd: ControlRequest['cmd'], args: ControlArgs): Pr
   if (!reply.ok) return failed(reply);
   if (cmd === 'reload') process.stdout.write(`generation ${String(reply.generation)} is serving (pids ${(reply.pids as number[]).join(', ')})\n`);
   else if (cmd === 'stop') process.stdout.write(`stopping supervisor pid ${String(reply.pid)}\n`);
+  else if (cmd === 'upgrade') process.stdout.write(`supervisor pid ${String(reply.pid)} serves generation ${String(reply.generation)}; pid ${String(reply.from)} drains and exits\n`);
   else if (cmd === 'scale') process.stdout.write(`${String(reply.workers)} workers serving generation ${String(reply.generation)} (pids ${(reply.pids as number[]).join(', ')})\n`);
   else process.stdout.write(args.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply as unknown as SupervisorStatus));
   return EXIT.OK.code;

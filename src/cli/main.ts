@@ -38,6 +38,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       type: 'string',
       describe: 'N, +K or -K (e.g. 4, +1, -2)',
     }))
+    .command(COMMANDS.upgrade.command, COMMANDS.upgrade.describe, y => withOptions(y, COMMANDS.upgrade, env))
     .command(COMMANDS.status.command, COMMANDS.status.describe, y => withOptions(y, COMMANDS.status, env))
     .command(COMMANDS.inspect.command, COMMANDS.inspect.describe, y => withOptions(y, COMMANDS.inspect, env).positional('files', {
       type: 'string',
@@ -63,7 +64,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const cmd = String(args._[0]);
     if (cmd === 'start') {
       exitCode = await start(args as unknown as StartArgs);
-    } else if (cmd === 'reload' || cmd === 'stop' || cmd === 'status' || cmd === 'scale') {
+    } else if (cmd === 'reload' || cmd === 'stop' || cmd === 'status' || cmd === 'scale' || cmd === 'upgrade') {
       exitCode = await control(cmd, args as unknown as ControlArgs);
     } else if (cmd === 'inspect') {
       const files = args.files as string[];

@@ -68,6 +68,11 @@ export const COMMANDS = {
     describe: 'Set the number of workers to N, or add (+K) or remove (-K) some; wait until the serving generation has them',
     options: CONTROL_OPTIONS,
   },
+  upgrade: {
+    command: 'upgrade',
+    describe: 'Start a new supervisor from the same command line (new code on disk) that takes over the sockets and datasets; wait until it serves',
+    options: CONTROL_OPTIONS,
+  },
   status: {
     command: 'status',
     describe: 'Print the supervisor\'s generations and workers',

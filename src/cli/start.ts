@@ -5,10 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseShareSpec, checkUniqueNames } from '../datasets/spec';
 import { PreforkError } from '../errors';
-import { Supervisor, type SupervisorConfig } from '../supervisor/arbiter';
+import { Supervisor, type SupervisorConfig } from '../supervisor/service';
 import type { Listener } from '../supervisor/listeners';
 import { activatedListeners, passedSockets } from '../supervisor/activation';
 import { resolveCredentials } from '../supervisor/credentials';
+import { inheritance, type Inheritance } from '../supervisor/upgrade';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
 import * as log from '../supervisor/log';
 import { appName, controlDir, defaultControlPath, NAME_PATTERN } from '../supervisor/control-path';
@@ -64,7 +65,7 @@ function parseEnv(pairs: string[]): Record<string, string> {
 }
 
 /** Turns parsed arguments into a checked supervisor config (without opening anything). */
-export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'> {
+export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners' | 'upgrade'> {
   const app = path.resolve(args.app);
   if (!fs.existsSync(app)) {
     throw new PreforkError('PREFORK_APP_MISSING', `app ${args.app}: no such file or directory`, { file: args.app });
@@ -133,8 +134,15 @@ function configureStartLog(args: StartArgs, name: string): void {
   }
 }
 
-/** The sockets to serve on: those the service manager passed (socket activation), else --bind's, bound now. */
-function listenersFor(bind: readonly string[] | undefined): Listener[] {
+/**
+ * The sockets to serve on: those a supervisor being upgraded handed over, else those the service manager passed
+ * (socket activation), else --bind's, bound now.
+ */
+function listenersFor(bind: readonly string[] | undefined, upgrade: Inheritance | undefined): Listener[] {
+  if (upgrade) {
+    log.info(`upgrade: took over ${upgrade.listeners.length} listening socket(s) from supervisor pid ${upgrade.from}: ${upgrade.listeners.map(l => l.label).join(', ')}`);
+    return upgrade.listeners.map(l => ({ spec: l.spec, fd: l.fd, label: l.label }));
+  }
   const passed = passedSockets();
   if (passed) {
     const chosen = activatedListeners(passed, bind ?? []);
@@ -156,11 +164,12 @@ function listenersFor(bind: readonly string[] | undefined): Listener[] {
 export async function start(args: StartArgs): Promise<number> {
   applyProcessOptions(args);
   const cfg = startConfig(args);
+  const upgrade = inheritance();
   configureStartLog(args, cfg.name);
   if (cfg.credentials) log.info(`zygotes and workers run as ${cfg.credentials.label}; the supervisor keeps uid ${process.getuid?.() ?? '?'}`);
-  const listeners = listenersFor(args.bind);
+  const listeners = listenersFor(args.bind, upgrade);
   try {
-    return await new Supervisor({ ...cfg, listeners }).run();
+    return await new Supervisor({ ...cfg, listeners, upgrade }).run();
   } catch (e) {
     for (const l of listeners) closeListener(l);
     throw e;

@@ -11,7 +11,7 @@ import { planDataset } from './detect';
 import { DTYPE_SIZE } from './dtypes';
 import { hugePagePolicy } from './hugepages';
 import type { DatasetHeader } from './layout';
-import { layout } from './layout';
+import { layout, readHeader } from './layout';
 import type { ArrayPlan, SourceFile } from './plan';
 import { openSource } from './source';
 import type { ShareSpec } from './spec';
@@ -42,6 +42,23 @@ export interface SharedDataset {
   fd: number;
   header: DatasetHeader;
   close(): void;
+}
+
+/**
+ * A dataset memfd handed over by the supervisor being upgraded, if it holds `spec` as its file is now (same name,
+ * path, size, modification time and inode); undefined when it does not (the file changed: load it anew).
+ */
+export function adoptDataset(fd: number, spec: ShareSpec): SharedDataset | undefined {
+  const header = readHeader(fd);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(spec.path);
+  } catch {
+    return undefined;
+  }
+  const s = header.source;
+  const same = header.name === spec.name && s.path === path.resolve(spec.path) && s.size === st.size && s.mtimeMs === st.mtimeMs && s.ino === st.ino && s.dev === st.dev;
+  return same ? { name: spec.name, fd, header, close: () => fs.closeSync(fd) } : undefined;
 }
 
 /** Loads one `--share` spec into a sealed memfd. Errors are PreforkErrors naming the file; nothing is left open. */

@@ -1,57 +1,53 @@
-// The supervisor: the one owner of state (after gunicorn's arbiter and s6-supervise; docs/ARCHITECTURE.md has the
-// process tree and the loop). Signal handlers, pidfd watchers, timers and event pipes only queue events; tick()
-// handles them in one fixed order: queued events → reap orphans → health (deadlines, heartbeats, recycling, the
-// worker count) → advance (promote a generation whose workers are all ready, release drained ones, begin a queued
-// reload, answer waiters, finish a stop). A generation's life is the table in generation-state.ts, a worker's the
-// one in worker-state.ts: #dispatch and Workers.apply are the only writers of either state. If a new generation
-// fails it is torn down and the serving one keeps serving (#afterLoss decides); reloads that arrive during a swap
-// join the one queued generation after it.
+// The arbiter: the one owner of the generations' and workers' state (after gunicorn's arbiter and s6-supervise;
+// docs/ARCHITECTURE.md has the process tree and the loop). Signal handlers, pidfd watchers, timers and event pipes
+// only queue events; tick() handles them in one fixed order: queued events → reap orphans → health (deadlines,
+// heartbeats, recycling, the worker count) → advance (promote a generation whose workers are all ready, release
+// drained ones, begin a queued reload, answer waiters, finish a stop). A generation's life is the table in
+// generation-state.ts, a worker's the one in worker-state.ts: #dispatch and Workers.apply are the only writers of
+// either state. If a new generation fails it is torn down and the serving one keeps serving (#afterLoss decides).
+// What the outside world hears (systemd, an upgrade) goes through ArbiterHooks (service.ts).
 import { performance } from 'node:perf_hooks';
 import { hugePagePolicy } from '../datasets/hugepages';
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
-import { TITLE } from '../protocol';
+import type { RuntimeEvent } from '../protocol';
 import { createBoard } from '../scoreboard';
 import type { ControlReply } from './control';
 import { Generation, generationOptions } from './generation';
 import { generationTransition, INCOMING, SERVING, WINDING_DOWN, type GenerationEvent } from './generation-state';
 import type { SupervisorConfig } from './config';
-import { failureOf, generationEventOf, type Failure, type QueuedEvent } from './events';
+import { failureOf, generationEventOf, type ArbiterHooks, type Failure, type QueuedEvent } from './events';
 import { generationNeeds, loadGenerationDatasets, replaceStep } from './load-datasets';
 import * as log from './log';
 import { OomScores } from './oom';
-import { ServiceManager } from './service-manager';
-import { openPlumbing, type Plumbing } from './plumbing';
 import { Waiters, type Waiter } from './waiters';
-import { supervisorStatus, withUsage, type SupervisorStatus } from './status';
+import { supervisorStatus, type SupervisorStatus } from './status';
 import { Workers } from './workers';
 
 const STOPPING: ControlReply = { ok: false, error: 'the supervisor is stopping' };
 
-export type { SupervisorConfig };
-
-export class Supervisor {
+export class Arbiter {
   readonly #cfg: SupervisorConfig;
   readonly #queue: QueuedEvent[] = [];
   readonly #generations: Generation[] = [];
   readonly #waiters = new Waiters();
   readonly #oom = new OomScores();
   readonly #board = createBoard();
-  /** systemd's side: takes NOTIFY_SOCKET and WATCHDOG_* out of the environment before any child starts. */
-  readonly #manager = new ServiceManager();
+  readonly #hooks: ArbiterHooks;
   #served = false;
   readonly #workers: Workers;
   #nextId = 1;
   #stopping: 'graceful' | 'quick' | undefined;
   #exitCode: number = EXIT.OK.code;
   #tickScheduled = false;
-  #plumbing: Plumbing | undefined;
   #done: ((code: number) => void) | undefined;
   #lastReloadError = '';
   readonly #counters = { reloads: 0, reloadFailures: 0 };
 
-  constructor(cfg: SupervisorConfig) {
+  constructor(cfg: SupervisorConfig, hooks: ArbiterHooks) {
     this.#cfg = cfg;
+    this.#hooks = hooks;
+    this.#nextId = cfg.upgrade?.firstGeneration ?? 1; // an upgrade numbers on from the old supervisor's
     this.#workers = new Workers(cfg, {
       onExit: (gen, worker, code, signal) => this.#enqueue({ type: 'exit', gen, worker, code, signal }),
       onBootFailed: (gen, why, exitCode) => this.#dispatch(gen, 'boot-failed', { why, exitCode }),
@@ -59,21 +55,16 @@ export class Supervisor {
   }
 
   /** Starts generation 1 and resolves with the exit code once the supervisor has stopped. */
-  async run(): Promise<number> {
-    process.title = TITLE.supervisor(this.#cfg.name);
-    this.#plumbing = await openPlumbing(this.#cfg, {
-      onSignal: signal => this.#enqueue({ type: 'signal', signal }),
-      control: { reload: reply => this.reload(reply), scale: (to, reply) => this.#scale(to, reply), stop: () => this.#stop('graceful', EXIT.OK.code), status: () => withUsage(this.status()) as unknown as Promise<Record<string, unknown>> },
-      onChange: what => this.#enqueue({ type: 'reload', reason: `changed: ${what}` }),
-      onDeleted: file => log.warn(`watched file ${file} was deleted; generation ${this.#serving()?.id ?? '-'} keeps serving`),
-      onTick: () => this.#tick(),
-      snapshot: () => this.status(),
-    });
+  start(): Promise<number> {
     log.info(hugePagePolicy().advice);
     log.info(this.#oom.describe());
-    this.#manager.starting();
     this.reload(); // generation 1
     return new Promise(resolve => (this.#done = resolve));
+  }
+
+  /** Runs `fn` in the next tick, in order with every other event (signals, watchers, an upgrade's news). */
+  post(what: string, fn: () => void): void {
+    this.#enqueue({ type: 'call', what, fn });
   }
 
   #enqueue(ev: QueuedEvent): void {
@@ -84,35 +75,27 @@ export class Supervisor {
   #wake(): void {
     if (this.#tickScheduled) return;
     this.#tickScheduled = true;
-    setImmediate(() => this.#tick());
+    setImmediate(() => this.tick());
   }
 
-  #tick(): void {
+  /** One turn of the loop (also the plumbing's timer, every 100 ms). */
+  tick(): void {
     this.#tickScheduled = false;
     for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) log.guarded(`handling ${ev.type}`, () => this.#handle(ev));
     // as the subreaper, collect every zombie that is not a zygote or worker of ours (an app's orphans)
     log.guarded('reaping orphans', () => native().reapOrphans(this.#generations.flatMap(g => g.pids())));
     log.guarded('health checks', () => this.#workers.check(this.#generations, performance.now(), !this.#stopping));
     log.guarded('advancing generations', () => this.#advance());
-    log.guarded('notifying the service manager', () => this.#manager.tick(() => this.#healthy(), () => this.status()));
+    log.guarded('telling the outside', () => this.#hooks.ticked());
   }
 
   /** For the watchdog: before any generation has served, the loop running is enough; after, a worker must serve. */
-  #healthy(): boolean {
+  healthy(): boolean {
     return !this.#served || this.#generations.some(g => SERVING.has(g.state) && this.#workers.anyHealthy(g));
   }
 
   #handle(ev: QueuedEvent): void {
-    if (ev.type === 'signal') {
-      if (ev.signal === 'SIGHUP') return this.reload();
-      if (ev.signal === 'SIGTTIN' || ev.signal === 'SIGTTOU') return this.#scale(ev.signal === 'SIGTTIN' ? '+1' : '-1');
-      if (ev.signal === 'SIGUSR1') return log.reopenLog();
-      return this.#stop(ev.signal === 'SIGQUIT' ? 'quick' : 'graceful', EXIT.OK.code);
-    }
-    if (ev.type === 'reload') {
-      log.info(`reload: ${ev.reason}`);
-      return this.reload();
-    }
+    if (ev.type === 'call') return ev.fn();
     if (ev.type === 'exit') return this.#workers.exited(ev.gen, ev.worker, ev.code, ev.signal);
     const g = generationEventOf(ev);
     if (g) return this.#dispatch(g.gen, g.event, g.failure);
@@ -122,7 +105,7 @@ export class Supervisor {
   /** A snapshot of the supervisor's state for `prefork status`. */
   status(): SupervisorStatus {
     const { wanted, restarts } = this.#workers;
-    const facts = { generations: this.#generations, serving: this.#serving(), board: this.#board.board, stopping: this.#stopping, lastReloadError: this.#lastReloadError };
+    const facts = { generations: this.#generations, serving: this.serving(), board: this.#board.board, stopping: this.#stopping, lastReloadError: this.#lastReloadError };
     return supervisorStatus({ cfg: this.#cfg, ...facts, wanted, counters: { restarts: { ...restarts }, ...this.#counters } });
   }
 
@@ -139,7 +122,18 @@ export class Supervisor {
     this.#wake();
   }
 
-  #serving = () => this.#generations.find(g => SERVING.has(g.state));
+  /** The generation that serves, if any. */
+  serving = () => this.#generations.find(g => SERVING.has(g.state));
+
+  get stopping(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  /** The id the next generation gets (an upgrade's successor starts there). */
+  get nextGeneration(): number {
+    return this.#nextId;
+  }
+
   #incoming = () => this.#generations.find(g => INCOMING.has(g.state));
 
   /** Looks `event` up in the generation table, moves `gen` to the next state and performs the action. */
@@ -150,15 +144,23 @@ export class Supervisor {
     gen.state = t.next;
     switch (t.action) {
       case 'load':
-        if (this.#serving()) log.info(`reloading: starting generation ${gen.id}`);
-        if (this.#serving()) this.#manager.reloading(gen.id);
-        loadGenerationDatasets({ shares: this.#cfg.shares, generation: gen.id, workers: this.#workers.wanted, mode: this.#cfg.mode, signal: gen.abort.signal, onProgress: p => this.#manager.loading(p) }).then(
+        if (this.serving()) log.info(`reloading: starting generation ${gen.id}`);
+        if (this.serving()) this.#hooks.reloading(gen.id);
+        loadGenerationDatasets({
+          ...{ shares: this.#cfg.shares, generation: gen.id, workers: this.#workers.wanted, mode: this.#cfg.mode, signal: gen.abort.signal },
+          onProgress: p => this.#hooks.loading(p),
+          ...(gen.id === this.#cfg.upgrade?.firstGeneration ? { inherited: this.#cfg.upgrade.datasets } : {}),
+        }).then(
           datasets => this.#enqueue({ type: 'loaded', gen, datasets }),
           error => this.#enqueue({ type: 'load-failed', gen, error }),
         );
         return;
-      case 'start':
-        return this.#start(gen);
+      case 'start': {
+        const sinks = { onEvent: (ev: RuntimeEvent) => this.#enqueue({ type: 'runtime', gen, ev }), onZygoteExit: (code: number, signal: number) => this.#enqueue({ type: 'zygote-exit', gen, code, signal }) };
+        // exec mode has no zygote to wait for
+        if (this.#workers.startGeneration(gen, sinks) && this.#cfg.mode === 'exec') this.#dispatch(gen, 'zygote-ready');
+        return;
+      }
       case 'request-workers':
         for (const w of gen.workers.values()) if (w.state === 'requested') this.#workers.request(gen, w);
         return;
@@ -167,12 +169,13 @@ export class Supervisor {
         this.#workers.serving(gen); // before the log line that says it serves
         log.info(`generation ${gen.id} ready: ${pids.length} workers (pids ${pids.join(', ')})`);
         this.#lastReloadError = '';
-        if (this.#serving() !== gen) this.#counters.reloads++;
+        if (this.serving() !== gen) this.#counters.reloads++;
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
         // `prefork reload` hears of it once no old worker accepts any more (see #answer)
         this.#waiters.swapped(gen.id, { ok: true, generation: gen.id, pids });
+        this.#hooks.served(!this.#served);
         this.#served = true;
-        return this.#manager.ready(this.status());
+        return;
       }
       case 'fail':
         return this.#fail(gen, failure ?? { why: event, exitCode: EXIT.FAILURE.code });
@@ -199,42 +202,26 @@ export class Supervisor {
     }
   }
 
-  /** Opens the generation's pipe, starts its zygote (fork mode) and adds its workers. */
-  #start(gen: Generation): void {
-    try {
-      const zygote = gen.start({
-        onEvent: ev => this.#enqueue({ type: 'runtime', gen, ev }),
-        onZygoteExit: (code, signal) => this.#enqueue({ type: 'zygote-exit', gen, code, signal }),
-      });
-      if (zygote !== undefined) this.#oom.set(zygote, 'zygote');
-    } catch (e) {
-      return this.#dispatch(gen, 'boot-failed', { why: `cannot start: ${(e as Error).message}`, exitCode: EXIT.SOFTWARE.code });
-    }
-    for (let slot = 1; slot <= this.#workers.wanted; slot++) this.#workers.add(gen, slot);
-    // exec mode has no zygote to wait for
-    if (this.#cfg.mode === 'exec') this.#dispatch(gen, 'zygote-ready');
-  }
-
   #fail(gen: Generation, { why, exitCode }: Failure): void {
-    const serving = this.#serving();
+    const serving = this.serving();
     this.#counters.reloadFailures++;
     this.#lastReloadError = serving ? `${why}; generation ${serving.id} keeps serving` : why;
     this.#waiters.settle(gen.id, { ok: false, error: this.#lastReloadError });
     log.error(`generation ${gen.id} failed: ${why}`);
     gen.stopZygote(true);
     this.#workers.applyAll(gen, 'quit');
-    if (serving) this.#manager.ready(this.status()); // the reload is over: failed closed, STATUS says why
+    if (serving) this.#hooks.failedClosed();
     this.#afterLoss(exitCode);
   }
 
   /** The one place that decides, after a generation is lost, whether the service goes on or halts. */
   #afterLoss(exitCode: number): void {
     if (this.#stopping) return;
-    const serving = this.#serving();
+    const serving = this.serving();
     if (serving) return log.warn(`generation ${serving.id} keeps serving`);
     log.error(`halting: no generation can serve (exit code ${exitCode})`);
-    this.#manager.halting(exitCode, this.#lastReloadError || 'no generation can serve');
-    this.#stop('quick', exitCode);
+    this.#hooks.halting(exitCode, this.#lastReloadError || 'no generation can serve');
+    this.stop('quick', exitCode);
   }
 
   #advance(): void {
@@ -251,22 +238,20 @@ export class Supervisor {
 
   /** Begins a queued generation; with --reload-strategy replace, the serving one is drained and released first. */
   #begin(queued: Generation): void {
-    if (this.#cfg.reloadStrategy === 'replace') {
-      const needs = generationNeeds(this.#cfg.shares, this.#workers.wanted, this.#cfg.mode);
-      const serving = this.#serving();
-      const step = replaceStep(queued.id, needs, serving?.datasetBytes(), this.#generations.some(g => g !== queued && g.datasets.length > 0));
-      if (typeof step === 'object') return this.#dispatch(queued, 'load-failed', failureOf(step.refused));
-      if (step === 'wait') return; // a released generation's memory is not free yet
-      if (step === 'retire' && serving) {
-        log.warn(`reload strategy replace: generation ${serving.id} drains before generation ${queued.id} loads; capacity is 0 workers until generation ${queued.id} is ready`);
-        return this.#dispatch(serving, 'retire');
-      }
+    const serving = this.serving();
+    const needs = generationNeeds(this.#cfg.shares, this.#workers.wanted, this.#cfg.mode);
+    const others = this.#generations.some(g => g !== queued && g.datasets.length > 0);
+    const step = this.#cfg.reloadStrategy === 'replace' ? replaceStep(queued.id, needs, serving?.datasetBytes(), others) : 'begin';
+    if (typeof step === 'object') return this.#dispatch(queued, 'load-failed', failureOf(step.refused));
+    if (step === 'retire' && serving) {
+      log.warn(`reload strategy replace: generation ${serving.id} drains before generation ${queued.id} loads; capacity is 0 workers until generation ${queued.id} is ready`);
+      return this.#dispatch(serving, 'retire');
     }
-    this.#dispatch(queued, 'begin');
+    if (step === 'begin') this.#dispatch(queued, 'begin'); // 'wait': a released generation's memory is not free yet
   }
 
   /** Sets the wanted worker count from N, +K or -K (at least 1); `reply` hears when the serving generation has it. */
-  #scale(to: string, reply?: (r: ControlReply) => void): void {
+  scale(to: string, reply?: (r: ControlReply) => void): void {
     if (this.#stopping) return reply?.(STOPPING);
     const error = this.#workers.scale(to);
     if (error) return reply ? reply({ ok: false, error }) : log.warn(`${error}: ignored`);
@@ -280,17 +265,18 @@ export class Supervisor {
    */
   #answer(): void {
     if (!this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) this.#waiters.releaseSwaps();
-    const serving = this.#serving();
+    const serving = this.serving();
     const scaled = serving && !this.#incoming() ? this.#workers.scaled(serving) : undefined;
     if (scaled) this.#waiters.settleScale({ ok: true, generation: serving?.id, workers: scaled.length, pids: scaled });
   }
 
-  #stop(how: 'graceful' | 'quick', exitCode: number): void {
+  /** Stops: graceful drains every generation (SIGTERM), quick kills them (SIGQUIT); a later quick overrides. */
+  stop(how: 'graceful' | 'quick', exitCode: number): void {
     if (this.#stopping === 'quick' || (this.#stopping === 'graceful' && how === 'graceful')) return;
     if (!this.#stopping) this.#exitCode = exitCode;
     this.#stopping = how;
     log.info(how === 'graceful' ? 'stopping: draining workers' : 'stopping now');
-    this.#manager.stopping();
+    this.#hooks.stopping();
     for (const gen of [...this.#generations]) this.#dispatch(gen, how === 'graceful' ? 'stop' : 'quit');
     this.#waiters.settleAll(STOPPING);
     this.#wake();
@@ -300,7 +286,7 @@ export class Supervisor {
     const done = this.#done;
     if (!done) return;
     this.#done = undefined;
-    this.#plumbing?.close();
+    this.#hooks.finished();
     log.info(`stopped (exit code ${this.#exitCode})`);
     done(this.#exitCode);
   }

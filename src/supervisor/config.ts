@@ -1,6 +1,7 @@
 // What `prefork start` hands the supervisor: every option checked once, at the boundary (src/cli/start.ts).
 import type { ShareSpec } from '../datasets/spec';
 import type { Credentials } from './credentials';
+import type { Inheritance } from './upgrade';
 import type { BindSpec, Listener } from './listeners';
 
 export interface SupervisorConfig {
@@ -37,4 +38,6 @@ export interface SupervisorConfig {
   reloadStrategy: 'overlap' | 'replace';
   /** --user/--group: who the zygotes and workers run as (the supervisor keeps its uid); undefined: its own. */
   credentials: Credentials | undefined;
+  /** Started by an upgrade (SIGUSR2 to an older supervisor): what it handed over. */
+  upgrade: Inheritance | undefined;
 }

@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PreforkError } from '../errors';
-import { native } from '../native';
+import { errnoOf, native } from '../native';
 import { checkSocketOwner, ensureSafeDir } from './control-path';
 import * as log from './log';
 
-export type ControlRequest = { cmd: 'reload' } | { cmd: 'stop' } | { cmd: 'status' } | { cmd: 'scale'; to: string };
+export type ControlRequest = { cmd: 'reload' } | { cmd: 'stop' } | { cmd: 'status' } | { cmd: 'upgrade' } | { cmd: 'scale'; to: string };
 export type ControlReply = { ok: true; [k: string]: unknown } | { ok: false; error: string; refused?: true };
 
 /** What the supervisor does for each command; `reload` answers when the swap ends. */
@@ -18,6 +18,8 @@ export interface ControlHandlers {
   scale(to: string, reply: (r: ControlReply) => void): void;
   stop(): void;
   status(): Promise<Record<string, unknown>>;
+  /** Answers when a new supervisor serves (and this one drains), or when the upgrade failed. */
+  upgrade(reply: (r: ControlReply) => void): void;
 }
 
 /** A request line as the server trusts it: an object whose cmd (and scale's `to`) are plain strings or numbers. */
@@ -49,6 +51,8 @@ function answer(req: ControlRequest, handlers: ControlHandlers, reply: (r: Contr
       );
     case 'scale':
       return handlers.scale(String(req.to), reply);
+    case 'upgrade':
+      return handlers.upgrade(reply);
     default:
       return reply({ ok: false, error: `unknown command '${(req as { cmd?: unknown }).cmd}'` });
   }
@@ -120,13 +124,19 @@ export async function serveControl(file: string, handlers: ControlHandlers, dir?
       });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', e =>
-      reject(new PreforkError('PREFORK_BAD_OPTION', `--control ${file}: cannot listen (${(e as NodeJS.ErrnoException).code ?? e.message})`, { cause: e })),
-    );
-    server.listen(file, () => resolve());
-  });
+  // bound by the shim and served from its fd: a server that listened on a path unlinks that path when it closes (also
+  // at exit), and after an upgrade's handover the path is the successor's socket; the plumbing removes the file itself
+  let fd: number;
+  try {
+    fd = native().listenUnix(file, 64);
+  } catch (e) {
+    throw new PreforkError('PREFORK_BAD_OPTION', `--control ${file}: cannot listen (${errnoOf(e) ?? (e as Error).message})`, { cause: e });
+  }
   fs.chmodSync(file, 0o600);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', e => reject(new PreforkError('PREFORK_BAD_OPTION', `--control ${file}: cannot listen (${(e as NodeJS.ErrnoException).code ?? e.message})`, { cause: e })));
+    server.listen({ fd }, () => resolve());
+  });
   return server;
 }
 

@@ -8,11 +8,12 @@ import { exitHow } from './worker-state';
 import type { Generation } from './generation';
 import type { GenerationEvent } from './generation-state';
 import * as log from './log';
+import type { LoadProgress } from './service-manager';
 import type { Worker } from './worker-state';
 
 export type QueuedEvent =
-  | { type: 'signal'; signal: NodeJS.Signals }
-  | { type: 'reload'; reason: string }
+  /** The outside's news (a signal, a watched change, an upgrade's handover), handled in its turn. */
+  | { type: 'call'; what: string; fn: () => void }
   | { type: 'runtime'; gen: Generation; ev: RuntimeEvent }
   | { type: 'exit'; gen: Generation; worker: Worker; code: number; signal: number }
   | { type: 'zygote-exit'; gen: Generation; code: number; signal: number }
@@ -59,4 +60,21 @@ export function generationEventOf(ev: QueuedEvent): { gen: Generation; event: Ge
     default:
       return undefined;
   }
+}
+
+/** What the arbiter tells the outside (service.ts: systemd's notifications, an upgrade's handover, the plumbing). */
+export interface ArbiterHooks {
+  /** A swap starts: generation `id` loads while another serves. */
+  reloading(id: number): void;
+  loading(p: LoadProgress): void;
+  /** A generation serves: the first one (`first`) or a swap's. */
+  served(first: boolean): void;
+  /** A new generation failed while another keeps serving: the reload failed closed. */
+  failedClosed(): void;
+  halting(exitCode: number, why: string): void;
+  stopping(): void;
+  /** The end of every tick. */
+  ticked(): void;
+  /** Every generation is gone: close what the outside opened. */
+  finished(): void;
 }

@@ -4,7 +4,8 @@
 // had loaded and rethrows, so a failed generation holds no memory.
 import { performance } from 'node:perf_hooks';
 import type { SharedDataset } from '../datasets/load';
-import { datasetFootprint, loadDataset } from '../datasets/load';
+import * as fs from 'node:fs';
+import { adoptDataset, datasetFootprint, loadDataset } from '../datasets/load';
 import type { ShareSpec } from '../datasets/spec';
 import { PreforkError } from '../errors';
 import * as log from './log';
@@ -86,17 +87,55 @@ export interface LoadPlan {
   signal?: AbortSignal;
   /** Told how far the load has got (the service manager's EXTEND_TIMEOUT_USEC and STATUS=). */
   onProgress?: (p: LoadProgress) => void;
+  /** Memfds handed over by an upgraded supervisor: adopted where they hold a spec's file as it is, else closed. */
+  inherited?: readonly { fd: number; name: string }[];
 }
 
-export async function loadGenerationDatasets({ shares, generation, workers, mode, signal, onProgress }: LoadPlan): Promise<SharedDataset[]> {
-  const needs = generationNeeds(shares, workers, mode);
+export async function loadGenerationDatasets(plan: LoadPlan): Promise<SharedDataset[]> {
+  const { shares, inherited = [] } = plan;
+  const adopted = adoptInherited(shares, inherited);
+  try {
+    return await loadRest(shares, adopted, plan);
+  } catch (error) {
+    for (const d of adopted.values()) d.close();
+    throw error;
+  }
+}
+
+/** The inherited memfds that hold a spec's file as it is now, by name; every other inherited fd is closed. */
+function adoptInherited(shares: readonly ShareSpec[], inherited: readonly { fd: number; name: string }[]): Map<string, SharedDataset> {
+  const adopted = new Map<string, SharedDataset>();
+  for (const { fd, name } of inherited) {
+    const spec = shares.find(s => s.name === name);
+    let d: SharedDataset | undefined;
+    try {
+      d = spec ? adoptDataset(fd, spec) : undefined;
+    } catch {
+      d = undefined; // not a dataset memfd after all: load the file
+    }
+    if (!d || !spec) {
+      fs.closeSync(fd);
+      continue;
+    }
+    adopted.set(name, d);
+    const mb = d.header.arrays.reduce((n, a) => n + a.byteLength, 0) / 1e6;
+    log.info(`dataset '${name}' inherited from the supervisor being upgraded: ${d.header.arrays.length} array(s), ${mb.toFixed(1)} MB from ${spec.path}, not loaded again`);
+  }
+  return adopted;
+}
+
+/** Loads the specs not adopted, in their order, beside the adopted ones. */
+async function loadRest(shares: readonly ShareSpec[], adopted: Map<string, SharedDataset>, plan: LoadPlan): Promise<SharedDataset[]> {
+  const { generation, workers, mode, signal, onProgress } = plan;
+  const toLoad = shares.filter(s => !adopted.has(s.name));
+  const needs = generationNeeds(toLoad, workers, mode);
   checkFits(generation, needs);
   const t0 = performance.now();
   const loaded: SharedDataset[] = [];
   const reporter = new LoadReporter(generation, needs.datasets, onProgress);
   let before = 0; // bytes of the datasets already loaded
   try {
-    for (const spec of shares) {
+    for (const spec of toLoad) {
       const t1 = performance.now();
       const d = await loadDataset(spec, { generation, ...(signal ? { signal } : {}), onProgress: done => reporter.update(before + done) });
       before += d.header.size;
@@ -110,6 +149,6 @@ export async function loadGenerationDatasets({ shares, generation, workers, mode
   } finally {
     reporter.end();
   }
-  if (shares.length) log.info(`generation ${generation}: datasets ready in ${(performance.now() - t0).toFixed(0)} ms`);
-  return loaded;
+  if (toLoad.length) log.info(`generation ${generation}: datasets ready in ${(performance.now() - t0).toFixed(0)} ms`);
+  return shares.map(s => adopted.get(s.name) ?? (loaded.find(d => d.name === s.name) as SharedDataset));
 }

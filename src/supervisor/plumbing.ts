@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onExit } from 'signal-exit';
+import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { PreforkError } from '../errors';
 import { native } from '../native';
@@ -26,6 +27,8 @@ export interface PlumbingConfig {
   metricsBind: BindSpec | undefined;
   watch: boolean;
   watchApp: boolean;
+  /** Started by an upgrade from this pid: the control socket and pidfile are taken over only once this one serves. */
+  upgradingFrom: number | undefined;
 }
 
 export interface PlumbingHooks {
@@ -43,18 +46,28 @@ const TICK_MS = 100;
 export interface Plumbing {
   /** Closes everything run() opened, the listeners included. */
   close(): void;
+  /** New side of an upgrade, once it serves: the control socket moves to its path and the pidfile names this pid. */
+  takeOver(): void;
+  /** Old side of an upgrade: the control socket, pidfile and unix socket files are the successor's; leave them. */
+  handOver(): void;
 }
 
 /** Opens the control socket, pidfile, signal handlers, timer and watchers. */
 export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): Promise<Plumbing> {
-  if (cfg.pidfile) refuseLivePidfile(cfg.pidfile);
-  const control: net.Server = await serveControl(cfg.control, hooks.control, cfg.controlDir);
-  onExit(() => {
-    fs.rmSync(cfg.control, { force: true });
-    if (cfg.pidfile) fs.rmSync(cfg.pidfile, { force: true });
-  });
+  if (cfg.pidfile) refuseLivePidfile(cfg.pidfile, cfg.upgradingFrom);
+  // an upgrade serves its control socket beside the old one's until it takes over
+  let upgrading = cfg.upgradingFrom !== undefined;
+  let controlPath = upgrading ? `${cfg.control}.${process.pid}` : cfg.control;
+  const control: net.Server = await serveControl(controlPath, hooks.control, cfg.controlDir);
+  let ownFiles = true;
+  const removeOwnFiles = () => {
+    if (!ownFiles) return;
+    fs.rmSync(controlPath, { force: true });
+    if (cfg.pidfile && !upgrading) fs.rmSync(cfg.pidfile, { force: true });
+  };
+  onExit(removeOwnFiles);
   native().setSubreaper();
-  if (cfg.pidfile) fs.writeFileSync(cfg.pidfile, `${process.pid}\n`);
+  if (cfg.pidfile && !upgrading) fs.writeFileSync(cfg.pidfile, `${process.pid}\n`);
   const handlers = HANDLED_SIGNALS.map(sig => {
     const h = () => hooks.onSignal(sig);
     process.on(sig, h);
@@ -62,25 +75,57 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
   });
   for (const l of cfg.listeners) log.info(`listening on ${l.label}`);
   log.info(`control socket ${cfg.control}`);
-  const metrics = cfg.metricsBind ? (await serveMetrics(cfg.metricsBind, hooks.snapshot)).server : undefined;
+  // an upgrade's metrics wait for the old supervisor to let go of the address (see takeOver)
+  let metrics = cfg.metricsBind && !upgrading ? (await serveMetrics(cfg.metricsBind, hooks.snapshot)).server : undefined;
   const interval = setInterval(hooks.onTick, TICK_MS);
   const unwatch = cfg.watch || cfg.watchApp ? await startWatching(cfg, hooks) : undefined;
   return {
     close() {
       clearInterval(interval);
       for (const [sig, h] of handlers) process.off(sig, h);
-      for (const l of cfg.listeners) closeListener(l);
-      if (cfg.pidfile) fs.rmSync(cfg.pidfile, { force: true });
-      control.close();
+      for (const l of cfg.listeners) (ownFiles ? closeListener(l) : fs.closeSync(l.fd));
+      control.close(); // served from a shim fd: closing it leaves the path alone (see serveControl)
       metrics?.close();
       void unwatch?.();
-      fs.rmSync(cfg.control, { force: true });
+      removeOwnFiles();
+    },
+    takeOver() {
+      fs.renameSync(controlPath, cfg.control); // atomically: a client reaches one supervisor or the other
+      controlPath = cfg.control;
+      if (cfg.pidfile) fs.writeFileSync(cfg.pidfile, `${process.pid}\n`);
+      upgrading = false;
+      log.info(`control socket ${cfg.control}${cfg.pidfile ? ` and pidfile ${cfg.pidfile}` : ''} taken over`);
+      if (cfg.metricsBind) void serveMetricsOnceFree(cfg.metricsBind, hooks.snapshot).then(m => (metrics = m));
+    },
+    handOver() {
+      ownFiles = false;
+      metrics?.close(); // the successor binds the address once it is free
+      metrics = undefined;
     },
   };
 }
 
+/** How long an upgraded supervisor tries to bind --metrics-bind while the old one still holds it. */
+const METRICS_RETRY_MS = 5000;
+
+/** serveMetrics, retried every 100 ms while the address is in use (the old supervisor lets go at its handover). */
+async function serveMetricsOnceFree(bind: BindSpec, snapshot: () => SupervisorStatus): Promise<http.Server | undefined> {
+  const until = Date.now() + METRICS_RETRY_MS;
+  for (;;) {
+    try {
+      return (await serveMetrics(bind, snapshot)).server;
+    } catch (e) {
+      if (Date.now() > until) {
+        log.error(`${(e as Error).message}: no metrics from this supervisor`);
+        return undefined;
+      }
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** A pidfile that names a live prefork belongs to another supervisor: starting would take it over. */
-function refuseLivePidfile(file: string): void {
+function refuseLivePidfile(file: string, upgradingFrom: number | undefined): void {
   let pid = 0;
   try {
     pid = Number(fs.readFileSync(file, 'utf8').trim());
@@ -93,7 +138,7 @@ function refuseLivePidfile(file: string): void {
   } catch {
     return; // stale: that process is gone
   }
-  if (pid > 0 && pid !== process.pid && cmdline.includes('prefork')) {
+  if (pid > 0 && pid !== process.pid && pid !== upgradingFrom && cmdline.includes('prefork')) {
     throw new PreforkError('PREFORK_BAD_OPTION', `--pidfile ${file}: pid ${pid}, a running prefork, holds it; stop it first or give this one its own --pidfile`);
   }
 }

@@ -60,13 +60,41 @@ export class ServiceManager {
   #lastStatusCheck = -Infinity;
   #failedOnce = false;
 
-  /** Reads the service manager's variables and removes them from the environment children inherit. */
-  constructor(env: NodeJS.ProcessEnv = process.env) {
+  /** Until the supervisor being upgraded hands over (it is still systemd's main process), nothing is sent. */
+  #muted: boolean;
+  readonly #env: Record<string, string>;
+
+  /**
+   * Reads the service manager's variables and removes them from the environment children inherit; `muted` for a
+   * supervisor started by an upgrade, until takeOver().
+   */
+  constructor(env: NodeJS.ProcessEnv = process.env, muted = false) {
     this.#socket = env.NOTIFY_SOCKET || undefined;
     const usec = Number(env.WATCHDOG_USEC);
     const forUs = env.WATCHDOG_PID === undefined || Number(env.WATCHDOG_PID) === process.pid;
     this.#watchdogEveryMs = this.#socket && forUs && usec > 0 ? usec / 2000 : undefined;
+    this.#env = Object.fromEntries(['NOTIFY_SOCKET', 'WATCHDOG_USEC'].filter(k => env[k]).map(k => [k, env[k] ?? '']));
+    this.#muted = muted;
     for (const name of OWN_ENV) delete env[name];
+  }
+
+  /** What a successor supervisor (an upgrade) needs of the service manager's variables. */
+  get successorEnv(): Record<string, string> {
+    return this.#env;
+  }
+
+  /** Old side of an upgrade: the new supervisor is systemd's main process from now on; this one only drains. */
+  handOver(pid: number): void {
+    this.#send({ MAINPID: pid, STATUS: `upgraded: supervisor pid ${pid} serves; pid ${process.pid} drains` });
+    this.#muted = true;
+  }
+
+  /** New side of an upgrade: the old supervisor has handed over; speak from now on. */
+  takeOver(s: SupervisorStatus): void {
+    this.#muted = false;
+    this.#lastPing = -Infinity;
+    this.#lastStatus = statusLine(s);
+    this.#send({ MAINPID: process.pid, STATUS: this.#lastStatus });
   }
 
   get enabled(): boolean {
@@ -118,7 +146,7 @@ export class ServiceManager {
    * only needs to know a worker can serve); a STATUS= line when the status line changed.
    */
   tick(healthy: () => boolean, snapshot: () => SupervisorStatus): void {
-    if (!this.#socket) return;
+    if (!this.#socket || this.#muted) return;
     const now = performance.now();
     if (this.#watchdogEveryMs !== undefined && now - this.#lastPing >= this.#watchdogEveryMs && healthy()) {
       this.#lastPing = now;
@@ -135,7 +163,7 @@ export class ServiceManager {
   }
 
   #send(fields: Record<string, string | number>): void {
-    if (!this.#socket) return;
+    if (!this.#socket || this.#muted) return;
     const text = Object.entries(fields).map(([k, v]) => `${k}=${String(v).replace(/\n/g, ' ')}`).join('\n');
     try {
       native().sdNotify(this.#socket, `${text}\n`);

@@ -8,6 +8,7 @@ export const SIGNALS = {
   SIGTTIN: 'one more worker (as `prefork scale +1`)',
   SIGTTOU: 'one worker fewer, the newest draining gracefully (as `prefork scale -1`); never below 1',
   SIGUSR1: 'reopen --log-file (after logrotate moved it)',
+  SIGUSR2: 'upgrade: start a new supervisor from the same command line on the same sockets and datasets; once it serves, this one drains and exits (as `prefork upgrade`)',
 } as const satisfies Partial<Record<NodeJS.Signals, string>>;
 
 export type HandledSignal = keyof typeof SIGNALS;

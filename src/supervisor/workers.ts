@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes';
 import { native } from '../native';
 import { WORKER_BOOT_ERROR, type RuntimeEvent } from '../protocol';
 import { RespawnBackoff } from './backoff';
-import { heartbeatInterval, type Generation } from './generation';
+import { heartbeatInterval, type Generation, type GenerationSinks } from './generation';
 import { FORKING } from './generation-state';
 import * as log from './log';
 import { oomKillCount, processMemory } from './memory';
@@ -66,6 +66,19 @@ export class Workers {
     this.#hooks = hooks;
     this.#oom = oom;
     this.wanted = cfg.workers;
+  }
+
+  /** Opens gen's event pipe, starts its zygote (fork mode) and adds its workers; false (boot-failed) if it cannot. */
+  startGeneration(gen: Generation, sinks: GenerationSinks): boolean {
+    try {
+      const zygote = gen.start(sinks);
+      if (zygote !== undefined) this.#oom.set(zygote, 'zygote');
+    } catch (e) {
+      this.#hooks.onBootFailed(gen, `cannot start: ${(e as Error).message}`, EXIT.SOFTWARE.code);
+      return false;
+    }
+    for (let slot = 1; slot <= this.wanted; slot++) this.add(gen, slot);
+    return true;
   }
 
   /** A new worker in `slot`: forked at once if the generation can fork, else when its zygote is ready. */
