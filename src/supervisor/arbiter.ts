@@ -239,9 +239,14 @@ export class Arbiter {
   /** Begins a queued generation; with --reload-strategy replace, the serving one is drained and released first. */
   #begin(queued: Generation): void {
     const serving = this.serving();
-    const needs = generationNeeds(this.#cfg.shares, this.#workers.wanted, this.#cfg.mode);
     const others = this.#generations.some(g => g !== queued && g.datasets.length > 0);
-    const step = this.#cfg.reloadStrategy === 'replace' ? replaceStep(queued.id, needs, serving?.datasetBytes(), others) : 'begin';
+    let step: ReturnType<typeof replaceStep> = 'begin';
+    try {
+      // the needs come from the files' headers: a malformed one fails the generation here, as its load would
+      if (this.#cfg.reloadStrategy === 'replace') step = replaceStep(queued.id, generationNeeds(this.#cfg.shares, this.#workers.wanted, this.#cfg.mode), serving?.datasetBytes(), others);
+    } catch (e) {
+      step = { refused: e };
+    }
     if (typeof step === 'object') return this.#dispatch(queued, 'load-failed', failureOf(step.refused));
     if (step === 'retire' && serving) {
       log.warn(`reload strategy replace: generation ${serving.id} drains before generation ${queued.id} loads; capacity is 0 workers until generation ${queued.id} is ready`);

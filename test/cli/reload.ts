@@ -108,6 +108,15 @@ t.test('a failed reload keeps the old generation serving; a later good one succe
   t.match(p.output(), /generation 1 keeps serving/);
 });
 
+t.test('with --reload-strategy replace, a malformed dataset fails the reload before the serving generation is retired', async t => {
+  const { data, p } = await startWithOwnApp(t, 3, ['--workers', '1', '--reload-strategy', 'replace']);
+  fs.writeFileSync(data, 'not a dataset');
+  const r = await reload(p);
+  t.equal(r.code, 75, `exit 75: ${r.stderr.trim()}`);
+  t.match(r.stderr, /PREFORK_DATASET_BAD_HEADER.*generation 1 keeps serving/, 'naming the error');
+  t.equal((await getJson<Gen>(p.port)).value, 3, 'generation 1 still serves');
+});
+
 t.test('a reload whose workers are not ready within --boot-timeout fails closed', async t => {
   const { app, p } = await startWithOwnApp(t, 3, ['--workers', '1', '--boot-timeout', '1']);
   const probe = startProbe(p.port, 20);

@@ -92,3 +92,14 @@ t.test('WATCHDOG=1 every half WATCHDOG_USEC, none while every worker is hung, ag
   t.ok(resumed.t - lastBefore > 2000, `then none for ${(resumed.t - lastBefore).toFixed(0)} ms, while the only worker was hung (systemd would restart the service after 600 ms)`);
   t.ok(resumed.t - hungAt < 6000, `and again once the replacement serves (${(resumed.t - hungAt).toFixed(0)} ms after the hang)`);
 });
+
+t.test('a supervisor that halts says why in STATUS= and ERRNO=', needs('python3'), async t => {
+  if (!haveTools(t, 'python3')) return;
+  const sock = await notifySocket(t);
+  const p = await startPrefork(t, ['start', path.join(APPS, 'throws.js'), '--bind', '127.0.0.1:0', '--workers', '1'], { env: { NOTIFY_SOCKET: sock.path }, ready: /halting/ });
+  t.equal((await p.exited).code, 3, 'the app cannot boot: exit 3');
+  const halted = await sock.waitFor(m => m.fields.ERRNO !== undefined, 5000);
+  t.equal(halted.fields.ERRNO, '5', 'ERRNO=5 (EIO) for exit 3');
+  t.match(halted.fields.STATUS, /^halted: .*refuses to boot/, `STATUS says why: ${halted.fields.STATUS}`);
+  t.notOk(sock.messages.some(is('READY')), 'and READY=1 was never sent');
+});
