@@ -9,6 +9,7 @@ import { Supervisor, type SupervisorConfig } from '../supervisor/service';
 import type { Listener } from '../supervisor/listeners';
 import { activatedListeners, passedSockets } from '../supervisor/activation';
 import { resolveCredentials } from '../supervisor/credentials';
+import { forkUnsafeReason } from './node-support';
 import { inheritance, type Inheritance } from '../supervisor/upgrade';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
 import * as log from '../supervisor/log';
@@ -32,7 +33,7 @@ export interface StartArgs {
   'max-requests-jitter': NumericArg;
   'max-memory': string | undefined;
   'max-age': NumericArg;
-  'worker-mode': string;
+  'worker-mode': string | undefined;
   'reload-strategy': string;
   preload: boolean;
   env: string[];
@@ -72,8 +73,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   }
   const shares = args.share.map(s => parseShareSpec(s, "--share"));
   checkUniqueNames(shares);
-  const mode = args['worker-mode'];
-  if (mode !== 'fork' && mode !== 'exec') throw badOption(`--worker-mode must be fork or exec, got '${mode}'`);
+  const mode = workerMode(args['worker-mode'], args.preload);
   if (args.preload && mode === 'exec') throw badOption('--preload imports the app in the zygote, and --worker-mode exec has none: drop one of them');
   const name = args.name ?? appName(app);
   if (!NAME_PATTERN.test(name)) throw badOption(`--name must be letters, digits and . _ @ + - (not first), at most 100, got '${name}'`);
@@ -105,6 +105,17 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     reloadStrategy,
     credentials: resolveCredentials(args.user, args.group),
   };
+}
+
+/** --worker-mode, or the default: fork where it is safe on this Node, else exec (an error if fork was asked for). */
+function workerMode(given: string | undefined, preload: boolean): 'fork' | 'exec' {
+  if (given !== undefined && given !== 'fork' && given !== 'exec') throw badOption(`--worker-mode must be fork or exec, got '${given}'`);
+  const unsafe = forkUnsafeReason();
+  if (!unsafe || given === 'exec') return given ?? 'fork';
+  if (given === 'fork' || preload) {
+    throw new PreforkError('PREFORK_UNSUPPORTED_RUNTIME', `${given === 'fork' ? '--worker-mode fork' : '--preload (which needs fork mode)'} is refused on this Node: ${unsafe}. Use --worker-mode exec, or Node 24`);
+  }
+  return 'exec'; // start() says so, once the log is set up
 }
 
 /** --chdir and --umask: first, so that every path given is resolved from --chdir and every file made with --umask. */
@@ -166,6 +177,8 @@ export async function start(args: StartArgs): Promise<number> {
   const cfg = startConfig(args);
   const upgrade = inheritance();
   configureStartLog(args, cfg.name);
+  const unsafe = forkUnsafeReason();
+  if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: fork mode is not safe on this Node (${unsafe}); Node 24 forks`);
   if (cfg.credentials) log.info(`zygotes and workers run as ${cfg.credentials.label}; the supervisor keeps uid ${process.getuid?.() ?? '?'}`);
   const listeners = listenersFor(args.bind, upgrade);
   try {

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { forkUnsafeReason } from '../../src/cli/node-support';
 export { FIXTURES } from './build';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -15,9 +16,11 @@ export const APPS = path.join(ROOT, 'test', 'fixtures', 'apps');
  * The worker mode the suite's supervisors run in: `PREFORK_WORKER_MODE=exec npm test` runs the whole suite in exec
  * mode (prefork reads the variable as --worker-mode); a test that names a mode itself keeps it.
  */
-export const MODE: 'fork' | 'exec' = process.env.PREFORK_WORKER_MODE === 'exec' ? 'exec' : 'fork';
+export const MODE: 'fork' | 'exec' = process.env.PREFORK_WORKER_MODE === 'exec' || forkUnsafeReason() ? 'exec' : 'fork';
+/** Test options for a test that forks (the stress test, `--worker-mode fork`): skipped where forking is refused. */
+export const forkSafe: { skip?: string } = forkUnsafeReason() ? { skip: `fork mode is refused on Node ${process.versions.node} (src/cli/node-support.ts)` } : {};
 /** Test options for a test of the zygote itself (--preload), which exec mode does not have. */
-export const forkOnly: { skip?: string } = MODE === 'exec' ? { skip: 'tests the zygote, which exec mode (PREFORK_WORKER_MODE=exec) has not' } : {};
+export const forkOnly: { skip?: string } = forkSafe.skip ? forkSafe : MODE === 'exec' ? { skip: 'tests the zygote, which exec mode (PREFORK_WORKER_MODE=exec) has not' } : {};
 
 interface Teardown {
   teardown(fn: () => void | Promise<void>): void;

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { startProbe } from './load';
-import { APPS, FIXTURES, ROOT, firstReplyPerWorker, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
+import { APPS, FIXTURES, ROOT, firstReplyPerWorker, forkSafe, get, getJson, isAlive, memfdHolders, portOpen, startPrefork, until } from './prefork';
 
 interface Probe {
   pid: number;
@@ -19,9 +19,10 @@ interface Probe {
 
 export function startSuite(mode: 'fork' | 'exec'): void {
   const base = ['--worker-mode', mode, '--bind', '127.0.0.1:0', '--graceful-timeout', '5'];
+  const opts = mode === 'fork' ? forkSafe : {};
   const marker = () => `m${process.pid}x${Math.floor(Math.random() * 1e9)}`;
 
-  t.test(`${mode}: two workers serve HTTP and read the shared dataset`, async t => {
+  t.test(`${mode}: two workers serve HTTP and read the shared dataset`, opts, async t => {
     const name = marker();
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2',
       '--share', `${name}=${path.join(FIXTURES, 'f64_vector.npy')}`, '--env', 'PROBE_ENV=hello']);
@@ -39,7 +40,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     for (const pid of pids) t.not(pid, p.pid, 'a worker is not the supervisor');
   });
 
-  t.test(`${mode}: identity and randomness differ across 4 workers`, async t => {
+  t.test(`${mode}: identity and randomness differ across 4 workers`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '4']);
     const seen = await firstReplyPerWorker<Probe>(p.port, 4);
     for (const r of seen.values()) t.equal(r.pid, r.realPid, `process.pid is the real pid (${r.pid})`);
@@ -50,7 +51,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.equal(uuids.size, 4, 'crypto.randomUUID differs in every worker');
   });
 
-  t.test(`${mode}: SIGTERM drains in-flight requests and leaves nothing behind`, async t => {
+  t.test(`${mode}: SIGTERM drains in-flight requests and leaves nothing behind`, opts, async t => {
     const name = marker();
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2',
       '--share', `${name}=${path.join(FIXTURES, 'u8_image.npy')}`]);
@@ -69,7 +70,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.match(p.output(), /stopped \(exit code 0\)/);
   });
 
-  t.test(`${mode}: SIGKILL of the supervisor takes every worker with it within 1 s`, async t => {
+  t.test(`${mode}: SIGKILL of the supervisor takes every worker with it within 1 s`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2']);
     const tree = p.childPids();
     t.ok(tree.length >= 2);
@@ -78,7 +79,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.ok(await until(() => tree.every(pid => !isAlive(pid)), 1000), 'all gone within 1 s');
   });
 
-  t.test(`${mode}: a killed worker is replaced while the others keep serving`, async t => {
+  t.test(`${mode}: a killed worker is replaced while the others keep serving`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2']);
     const first = await getJson<Probe>(p.port);
     const from = p.output().length;
@@ -92,7 +93,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.ok((await firstReplyPerWorker<Probe>(p.port, 2)).has(replacement), 'the replacement serves');
   });
 
-  t.test(`${mode}: every exit path of a worker ends with the right code and the error logged`, async t => {
+  t.test(`${mode}: every exit path of a worker ends with the right code and the error logged`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
     const cases = [
       ['/throw', 1, /uncaught exception: Error: probe async throw/],
@@ -111,7 +112,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
   });
 
   if (mode === 'fork') {
-    t.test('fork: a killed zygote does not stop the service: its workers serve until a new generation takes over', async t => {
+    t.test('fork: a killed zygote does not stop the service: its workers serve until a new generation takes over', opts, async t => {
       const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2']);
       const zygote = Number(/zygote started \(pid (\d+)\)/.exec(p.output())?.[1]);
       const probe = startProbe(p.port, 20);
@@ -125,7 +126,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     });
   }
 
-  t.test(`${mode}: the supervisor reaps orphans an app leaves behind (no zombies)`, async t => {
+  t.test(`${mode}: the supervisor reaps orphans an app leaves behind (no zombies)`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
     for (let i = 0; i < 5; i++) await get(p.port, '/orphan');
     const zombies = () =>
@@ -143,12 +144,12 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.ok(await until(() => zombies().length === 0, 3000), `no zombie left under the supervisor (${zombies().join(', ')})`);
   });
 
-  t.test(`${mode}: options come from PREFORK_* environment variables too`, async t => {
+  t.test(`${mode}: options come from PREFORK_* environment variables too`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base], { env: { PREFORK_WORKERS: '3' } });
     t.match(p.output(), /generation 1 ready: 3 workers/);
   });
 
-  t.test(`${mode}: SIGINT drains like SIGTERM; SIGQUIT stops at once`, async t => {
+  t.test(`${mode}: SIGINT drains like SIGTERM; SIGQUIT stops at once`, opts, async t => {
     const a = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '1']);
     const slowA = get(a.port, '/slow?ms=600');
     await new Promise(r => setTimeout(r, 150));
@@ -168,7 +169,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.ok(await until(() => tree.every(pid => !isAlive(pid)), 2000), 'every worker and zygote is gone');
   });
 
-  t.test(`${mode}: workers that keep dying are replaced with growing delays`, async t => {
+  t.test(`${mode}: workers that keep dying are replaced with growing delays`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'crash-after.js'), ...base, '--workers', '1']);
     const times: number[] = [];
     let from = 0;
@@ -183,7 +184,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.equal(p.proc.exitCode, null, 'a generation that served once is not halted');
   });
 
-  t.test(`${mode}: a worker pre-faults its dataset pages before it reports ready`, async t => {
+  t.test(`${mode}: a worker pre-faults its dataset pages before it reports ready`, opts, async t => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-populate-'));
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'big.bin');
@@ -199,7 +200,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     t.equal(kb('Rss'), kb('Size'), 'every page is resident before any request touched it');
   });
 
-  t.test(`${mode}: an app that throws at import halts with exit code 3`, async t => {
+  t.test(`${mode}: an app that throws at import halts with exit code 3`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'throws.js'), ...base, '--workers', '2'], { ready: null });
     const { code } = await p.exited;
     t.equal(code, 3);
@@ -208,7 +209,7 @@ export function startSuite(mode: 'fork' | 'exec'): void {
   });
 
   for (const [app, kind] of [['listener.js', 'listener'], ['fetch.mjs', 'fetch'], ['server.js', 'server'], ['self-listen.js', 'self-listen']] as const) {
-    t.test(`${mode}: app contract '${kind}'`, async t => {
+    t.test(`${mode}: app contract '${kind}'`, opts, async t => {
       const p = await startPrefork(t, ['start', path.join(ROOT, 'examples', 'contracts', app), ...base, '--workers', '2']);
       const r = await get(p.port, '/hello', kind === 'fetch' ? { method: 'POST', body: 'ping' } : {});
       t.equal(r.status, 200);
@@ -222,13 +223,13 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     });
   }
 
-  t.test(`${mode}: an app that exports nothing and never listens is a boot error that says so`, async t => {
+  t.test(`${mode}: an app that exports nothing and never listens is a boot error that says so`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'nothing.js'), ...base, '--workers', '1'], { ready: null });
     t.equal((await p.exited).code, 3);
     t.match(p.output(), /exported no request listener, fetch handler or http\.Server, and did not call listen\(\)/);
   });
 
-  t.test(`${mode}: a missing app file is a clear error`, async t => {
+  t.test(`${mode}: a missing app file is a clear error`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(os.tmpdir(), 'no-such-app.js'), ...base], { ready: null });
     const { code } = await p.exited;
     t.equal(code, 66);

@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { native } from '../../src/native';
-import { cleanEnv, ROOT } from '../helpers/prefork';
+import { cleanEnv, forkSafe, ROOT } from '../helpers/prefork';
 
-t.test('500 forks from a --single-threaded parent: 0 hangs, 0 crashes, hot loops optimised', async t => {
+t.test('500 forks from a --single-threaded parent: 0 hangs, 0 crashes, hot loops optimised', forkSafe, async t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-stress-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const out = fs.openSync(path.join(dir, 'out'), 'w');
