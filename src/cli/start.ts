@@ -173,9 +173,10 @@ function listenersFor(bind: readonly string[] | undefined, upgrade: Inheritance 
 
 /** Runs `prefork start` and resolves with the supervisor's exit code. */
 export async function start(args: StartArgs): Promise<number> {
+  const upgrade = inheritance();
+  if (upgrade) process.chdir(upgrade.cwd); // where the old one started, so a relative --chdir means the same
   applyProcessOptions(args);
   const cfg = startConfig(args);
-  const upgrade = inheritance();
   configureStartLog(args, cfg.name);
   const unsafe = forkUnsafeReason();
   if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: fork mode is not safe on this Node (${unsafe}); Node 24 forks`);
@@ -184,7 +185,8 @@ export async function start(args: StartArgs): Promise<number> {
   try {
     return await new Supervisor({ ...cfg, listeners, upgrade }).run();
   } catch (e) {
-    for (const l of listeners) closeListener(l);
+    // an upgrade's sockets are the old supervisor's, still serving: close them, never unlink their files
+    for (const l of listeners) (upgrade ? fs.closeSync(l.fd) : closeListener(l));
     throw e;
   }
 }

@@ -91,7 +91,9 @@ export class Arbiter {
 
   /** For the watchdog: before any generation has served, the loop running is enough; after, a worker must serve. */
   healthy(): boolean {
-    return !this.#served || this.#generations.some(g => SERVING.has(g.state) && this.#workers.anyHealthy(g));
+    // (nothing serving while one comes in is a replace-strategy swap: the loop works on it, as at start)
+    if (!this.#served || (!this.serving() && this.#incoming())) return true;
+    return this.#generations.some(g => SERVING.has(g.state) && this.#workers.anyHealthy(g));
   }
 
   #handle(ev: QueuedEvent): void {
@@ -127,6 +129,11 @@ export class Arbiter {
 
   get stopping(): boolean {
     return this.#stopping !== undefined;
+  }
+
+  /** A new generation is on its way in (loading, starting or booting). */
+  get swapping(): boolean {
+    return this.#incoming() !== undefined;
   }
 
   /** The id the next generation gets (an upgrade's successor starts there). */

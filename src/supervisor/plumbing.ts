@@ -50,6 +50,8 @@ export interface Plumbing {
   takeOver(): void;
   /** Old side of an upgrade: the control socket, pidfile and unix socket files are the successor's; leave them. */
   handOver(): void;
+  /** Old side, when the successor died after it had taken over: serve the control socket and write the pidfile again. */
+  reclaim(): Promise<void>;
 }
 
 /** Opens the control socket, pidfile, signal handlers, timer and watchers. */
@@ -58,8 +60,11 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
   // an upgrade serves its control socket beside the old one's until it takes over
   let upgrading = cfg.upgradingFrom !== undefined;
   let controlPath = upgrading ? `${cfg.control}.${process.pid}` : cfg.control;
-  const control: net.Server = await serveControl(controlPath, hooks.control, cfg.controlDir);
+  let control: net.Server = await serveControl(controlPath, hooks.control, cfg.controlDir);
   let ownFiles = true;
+  // an upgrade's inherited unix sockets are the old supervisor's files until it takes over: never unlink them before
+  let ownSockets = !upgrading;
+  let closed = false;
   const removeOwnFiles = () => {
     if (!ownFiles) return;
     fs.rmSync(controlPath, { force: true });
@@ -81,9 +86,10 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
   const unwatch = cfg.watch || cfg.watchApp ? await startWatching(cfg, hooks) : undefined;
   return {
     close() {
+      closed = true;
       clearInterval(interval);
       for (const [sig, h] of handlers) process.off(sig, h);
-      for (const l of cfg.listeners) (ownFiles ? closeListener(l) : fs.closeSync(l.fd));
+      for (const l of cfg.listeners) (ownFiles && ownSockets ? closeListener(l) : fs.closeSync(l.fd));
       control.close(); // served from a shim fd: closing it leaves the path alone (see serveControl)
       metrics?.close();
       void unwatch?.();
@@ -94,13 +100,25 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
       controlPath = cfg.control;
       if (cfg.pidfile) fs.writeFileSync(cfg.pidfile, `${process.pid}\n`);
       upgrading = false;
+      ownSockets = true;
       log.info(`control socket ${cfg.control}${cfg.pidfile ? ` and pidfile ${cfg.pidfile}` : ''} taken over`);
-      if (cfg.metricsBind) void serveMetricsOnceFree(cfg.metricsBind, hooks.snapshot).then(m => (metrics = m));
+      if (!cfg.metricsBind) return;
+      void serveMetricsOnceFree(cfg.metricsBind, hooks.snapshot, () => closed).then(m => {
+        if (closed) m?.close(); // stopped while it waited for the address
+        else metrics = m;
+      });
     },
     handOver() {
       ownFiles = false;
       metrics?.close(); // the successor binds the address once it is free
       metrics = undefined;
+    },
+    async reclaim() {
+      control.close();
+      control = await serveControl(cfg.control, hooks.control, cfg.controlDir);
+      controlPath = cfg.control;
+      if (cfg.pidfile) fs.writeFileSync(cfg.pidfile, `${process.pid}\n`);
+      log.info(`control socket ${cfg.control}${cfg.pidfile ? ` and pidfile ${cfg.pidfile}` : ''} served again by this supervisor`);
     },
   };
 }
@@ -109,9 +127,10 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
 const METRICS_RETRY_MS = 5000;
 
 /** serveMetrics, retried every 100 ms while the address is in use (the old supervisor lets go at its handover). */
-async function serveMetricsOnceFree(bind: BindSpec, snapshot: () => SupervisorStatus): Promise<http.Server | undefined> {
+async function serveMetricsOnceFree(bind: BindSpec, snapshot: () => SupervisorStatus, closed: () => boolean): Promise<http.Server | undefined> {
   const until = Date.now() + METRICS_RETRY_MS;
   for (;;) {
+    if (closed()) return undefined;
     try {
       return (await serveMetrics(bind, snapshot)).server;
     } catch (e) {

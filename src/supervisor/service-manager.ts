@@ -85,7 +85,8 @@ export class ServiceManager {
 
   /** Old side of an upgrade: the new supervisor is systemd's main process from now on; this one only drains. */
   handOver(pid: number): void {
-    this.#send({ MAINPID: pid, STATUS: `upgraded: supervisor pid ${pid} serves; pid ${process.pid} drains` });
+    // READY=1 too: the service is up, whatever the new one manages to say before systemd takes it as main
+    this.#send({ MAINPID: pid, READY: 1, STATUS: `upgraded: supervisor pid ${pid} serves; pid ${process.pid} drains` });
     this.#muted = true;
   }
 

@@ -37,7 +37,10 @@ export class Supervisor {
       served: first => (first && cfg.upgrade ? this.#takeOver(cfg.upgrade) : m.ready(status())),
       failedClosed: () => m.ready(status()), // the reload is over: READY=1 again, STATUS says why it failed
       halting: (code, why) => m.halting(code, why),
-      stopping: () => m.stopping(),
+      stopping: () => {
+        this.#upgrades.abort();
+        m.stopping();
+      },
       ticked: () => m.tick(() => this.#arbiter.healthy(), status),
       finished: () => this.#plumbing?.close(),
     });
@@ -81,14 +84,15 @@ export class Supervisor {
   #upgrade(reply?: Waiter): void {
     const a = this.#arbiter;
     const serving = a.serving();
-    const refused = this.#upgrades.refusal(a.stopping, serving !== undefined);
+    const refused = this.#upgrades.refusal(a.stopping, serving !== undefined, a.swapping);
     if (refused || !serving) return reply ? reply({ ok: false, error: refused ?? '' }) : log.warn(`upgrade refused: ${refused}`);
     this.#upgrades.start({
       listeners: this.#cfg.listeners,
       datasets: serving.datasets,
       firstGeneration: a.nextGeneration,
       env: this.#manager.successorEnv,
-      deadlineMs: 2 * this.#cfg.bootTimeoutMs + 30_000,
+      // its boot, and a load of any dataset whose file changed since (at 100 MB/s, a slow disk)
+      deadlineMs: 2 * this.#cfg.bootTimeoutMs + 30_000 + serving.datasetBytes() / 100e3,
       onReady: pid => a.post('upgraded', () => this.#handOver(pid)),
       onFailed: why => a.post('upgrade failed', () => this.#upgrades.failed(why)),
     }, reply);
@@ -96,6 +100,12 @@ export class Supervisor {
 
   /** Old side: the new supervisor serves; it is systemd's main process and owns the files; this one drains and exits. */
   #handOver(pid: number): void {
+    if (this.#arbiter.stopping) return;
+    if (!this.#upgrades.successorAlive()) {
+      // it died between its `ready` and now, removing the control socket and pidfile it had taken over
+      this.#upgrades.failed(`the new supervisor (pid ${pid}) exited right after it said it served`);
+      return void this.#plumbing?.reclaim().catch(e => log.error(`cannot serve the control socket again: ${(e as Error).message}`));
+    }
     this.#upgrades.succeeded(pid);
     this.#manager.handOver(pid);
     this.#plumbing?.handOver();

@@ -15,6 +15,8 @@ import type { ControlReply } from './control';
 import { exitHow } from './worker-state';
 
 export const UPGRADE_ENV = '_PREFORK_UPGRADE';
+/** Where this process was started (read when the module loads, before --chdir): the successor starts there too. */
+const LAUNCH_DIR = process.cwd();
 /** The handover pipe's write end in the new supervisor. */
 const HANDOVER_FD = 3;
 
@@ -27,6 +29,8 @@ export interface Inheritance {
   datasets: { fd: number; name: string }[];
   /** The id of the new supervisor's first generation: the old one's next. */
   firstGeneration: number;
+  /** The directory the old supervisor was started in: the new one changes there first, so a relative --chdir holds. */
+  cwd: string;
 }
 
 /** New side: what the old supervisor handed over, if this process is an upgrade; the variable is removed. */
@@ -59,6 +63,8 @@ export interface SuccessorPlan {
 export class Successor {
   readonly pid: number;
   readonly firstGeneration: number;
+  /** Its pidfd watch saw it exit (also after it said ready). */
+  exited = false;
   #settled = false;
   readonly #timer: NodeJS.Timeout;
   readonly #pipe: net.Socket;
@@ -67,13 +73,16 @@ export class Successor {
     const [readFd, writeFd] = native().pipe();
     const listeners = plan.listeners.map((l, i) => ({ fd: HANDOVER_FD + 1 + i, label: l.label, spec: l.spec }));
     const datasets = plan.datasets.map((d, i) => ({ fd: HANDOVER_FD + 1 + listeners.length + i, name: d.name }));
-    const inh: Inheritance = { from: process.pid, handoverFd: HANDOVER_FD, listeners, datasets, firstGeneration: plan.firstGeneration };
+    const inh: Inheritance = { from: process.pid, handoverFd: HANDOVER_FD, listeners, datasets, firstGeneration: plan.firstGeneration, cwd: LAUNCH_DIR };
     const env = { ...process.env, ...plan.env, [UPGRADE_ENV]: JSON.stringify(inh) };
     const fds = [0, 1, 2, writeFd, ...plan.listeners.map(l => l.fd), ...plan.datasets.map(d => d.fd)];
     const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
     try {
       // no parent-death signal and no session of its own: it outlives this process, in the same service
       this.pid = native().spawn(process.execPath, argv, Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`), fds, 0, false, -1, -1);
+    } catch (e) {
+      fs.closeSync(readFd);
+      throw e;
     } finally {
       fs.closeSync(writeFd);
     }
@@ -87,7 +96,10 @@ export class Successor {
     });
     this.#pipe.on('error', () => {});
     // not keeping the loop alive: once the new one serves, this process exits while it runs on
-    native().watchPid(this.pid, (code, signal) => this.#settle(() => plan.onFailed(`the new supervisor (pid ${this.pid}) exited with ${exitHow(code, signal)} before it served`)), false);
+    native().watchPid(this.pid, (code, signal) => {
+      this.exited = true;
+      this.#settle(() => plan.onFailed(`the new supervisor (pid ${this.pid}) exited with ${exitHow(code, signal)} before it served`));
+    }, false);
     this.firstGeneration = plan.firstGeneration;
     this.#timer = setTimeout(() => {
       this.#settle(() => plan.onFailed(`the new supervisor (pid ${this.pid}) did not serve within ${plan.deadlineMs / 1000} s: SIGKILL`));
@@ -97,6 +109,16 @@ export class Successor {
         // gone
       }
     }, plan.deadlineMs);
+  }
+
+  /** Ends it (the supervisor is stopping): SIGKILL, its zygote and workers follow (parent-death signal). */
+  kill(): void {
+    this.#settle(() => {});
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
   }
 
   #settle(fn: () => void): void {
@@ -114,10 +136,34 @@ export class Upgrades {
   #reply: ((r: ControlReply) => void) | undefined;
 
   /** Why an upgrade cannot start now, if it cannot. */
-  refusal(stopping: boolean, serving: boolean): string | undefined {
+  refusal(stopping: boolean, serving: boolean, swapping: boolean): string | undefined {
     if (stopping) return 'the supervisor is stopping';
     if (this.#successor) return `an upgrade is under way (new supervisor pid ${this.#successor.pid})`;
+    // a swap in flight would be cut short by the handover (and systemd left waiting for its READY=1)
+    if (swapping) return 'a reload is under way; upgrade once it is done';
     return serving ? undefined : 'no generation serves yet';
+  }
+
+  /** The supervisor stops before the new one served: end the new one, tell whoever waits. */
+  abort(): void {
+    if (!this.#successor) return;
+    log.warn(`upgrade: stopping, so the new supervisor (pid ${this.#successor.pid}) is ended too`);
+    this.#successor.kill();
+    this.#successor = undefined;
+    this.#reply?.({ ok: false, error: 'the supervisor is stopping' });
+    this.#reply = undefined;
+  }
+
+  /** Whether the successor that said ready is still alive (it may have died before the handover). */
+  successorAlive(): boolean {
+    const s = this.#successor;
+    if (!s || s.exited) return false;
+    try {
+      process.kill(s.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   start(plan: SuccessorPlan, reply?: (r: ControlReply) => void): void {
@@ -136,6 +182,7 @@ export class Upgrades {
     log.info(`upgrade: supervisor pid ${pid} serves; this one (pid ${process.pid}) drains its workers and exits`);
     this.#reply?.({ ok: true, pid, from: process.pid, generation: this.#successor?.firstGeneration });
     this.#reply = undefined;
+    this.#successor = undefined; // handed over: abort() has nothing to end
   }
 
   failed(why: string): void {

@@ -113,3 +113,22 @@ t.test('prefork upgrade: answers with the new pid; a new supervisor that cannot 
   t.equal((await p.exited).code, 0, 'the old supervisor exits');
   t.equal((await getJson<Gen>(p.port)).generation, 2, 'the new one serves');
 });
+
+t.test('a SIGTERM while the new supervisor boots ends both; the upgrade is answered', async t => {
+  const dir = tempDir(t);
+  const pidfile = path.join(dir, 'prefork.pid');
+  // slow-boot: each worker takes 1.5 s to be ready, so the SIGTERM lands while the new one boots
+  const p = await startPrefork(t, ['start', path.join(APPS, 'slow-boot.js'), '--bind', '127.0.0.1:0', '--workers', '1', '--pidfile', pidfile]);
+  const from = p.output().length;
+  const upgrade = runCli(['upgrade', '--control', p.control], { timeoutMs: 30_000 });
+  const successor = await newSupervisor(p, from);
+  endInTeardown(t, successor);
+  process.kill(p.pid, 'SIGTERM');
+  const r = await upgrade;
+  t.equal(r.code, EXIT.TEMPFAIL.code, `prefork upgrade is answered: ${r.stderr.trim()}`);
+  t.match(r.stderr, /the supervisor is stopping/);
+  t.equal((await p.exited).code, 0, 'the old supervisor stops');
+  t.ok(await until(() => !isAlive(successor), 5000), 'and the new one is ended too');
+  t.match(p.output(), new RegExp(`upgrade: stopping, so the new supervisor \\(pid ${successor}\\) is ended too`));
+  t.notOk(fs.existsSync(pidfile) || fs.existsSync(p.control), 'nothing is left behind');
+});
