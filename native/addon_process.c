@@ -192,15 +192,19 @@ static napi_value watch_pid_js(napi_env env, napi_callback_info info) {
   return pf_undefined(env);
 }
 
-/* listenTcp(host, port, backlog) -> [fd, boundPort] */
+/* listenTcp(host, port, backlog[, reusePort]) -> [fd, boundPort] */
 static napi_value listen_tcp_js(napi_env env, napi_callback_info info) {
-  napi_value a[3];
+  napi_value a[4];
   char host[256];
   int64_t port, backlog;
+  size_t argc = 4;
+  bool reuse_port = false;
   if (!pf_args(env, info, 3, a) || !pf_arg_str(env, a[0], host, sizeof host) || !pf_arg_i64(env, a[1], &port) ||
       !pf_arg_i64(env, a[2], &backlog)) return NULL;
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  if (argc >= 4) napi_get_value_bool(env, a[3], &reuse_port);
   int bound = 0;
-  int fd = pf_listen_tcp(host, (int)port, (int)backlog, &bound);
+  int fd = pf_listen_tcp(host, (int)port, (int)backlog, reuse_port, &bound);
   if (fd < 0) return pf_throw_errno(env, "listen", -fd);
   napi_value arr;
   napi_create_array_with_length(env, 2, &arr);

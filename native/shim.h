@@ -31,7 +31,7 @@ int pf_reap_orphans(const int *known, int n);
 void pf_exit(int code);
 
 /* sock.c: listening sockets that no event loop owns */
-int pf_listen_tcp(const char *host, int port, int backlog, int *bound_port);
+int pf_listen_tcp(const char *host, int port, int backlog, int reuse_port, int *bound_port);
 int pf_listen_unix(const char *path, int backlog);
 int pf_peer_cred(int fd, int *pid, int *uid, int *gid);
 int pf_sd_notify(const char *path, const char *msg, size_t len);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <unistd.h>
 
-int pf_listen_tcp(const char *host, int port, int backlog, int *bound_port) {
+int pf_listen_tcp(const char *host, int port, int backlog, int reuse_port, int *bound_port) {
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
@@ -30,6 +30,8 @@ int pf_listen_tcp(const char *host, int port, int backlog, int *bound_port) {
     if (fd < 0) { e = errno; continue; }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* reuse_port: each worker binds its own socket on the port and the kernel spreads connections over them */
+    if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0) break;
     e = errno;
     close(fd);

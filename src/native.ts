@@ -25,7 +25,8 @@ export interface Binding {
   reap(pid: number): [code: number, signal: number] | undefined;
   /** Calls onExit once `pid` has exited (and is reaped); `keepAlive` false: the watch does not hold the event loop open. */
   watchPid(pid: number, onExit: (code: number, signal: number) => void, keepAlive?: boolean): void;
-  listenTcp(host: string, port: number, backlog: number): [fd: number, port: number];
+  /** A listening TCP socket; `reusePort` sets SO_REUSEPORT (one socket per worker on the same port). */
+  listenTcp(host: string, port: number, backlog: number, reusePort?: boolean): [fd: number, port: number];
   listenUnix(path: string, backlog: number): number;
   pipe(): [readFd: number, writeFd: number];
   /** SO_PEERCRED of a connected unix socket: who is on the other end of the control socket. */

@@ -33,8 +33,11 @@ export async function runWorker(config: RuntimeConfig, at: { slot: number; board
   Object.assign(process.env, config.env);
   installStopSignals(config, at);
   if (config.populate) for (const d of registry().datasets.values()) populate(d);
-  const binds = config.binds.map(({ fd }, index) => ({ fd, index }));
-  routeAppListen(() => binds.shift());
+  const binds = config.binds.map(({ fd, label }, index) => ({ fd, index, label }));
+  // PORT names the first --bind's port (apps written for Heroku, express' docs), unless the app's env sets it
+  const port = /:(\d+)$/.exec(binds[0]?.label ?? '')?.[1];
+  if (process.env.PORT === undefined && port && !binds[0]?.label.startsWith('unix:')) process.env.PORT = port;
+  routeAppListen(binds);
   let servers: net.Server[];
   try {
     const shape = preloaded ?? shapeOf(await importApp(config.app));
