@@ -304,6 +304,15 @@ static napi_value socket_info_js(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* setCloexec(fd) -> undefined */
+static napi_value set_cloexec_js(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  int64_t fd;
+  if (!pf_args(env, info, 1, a) || !pf_arg_i64(env, a[0], &fd)) return NULL;
+  int rc = pf_set_cloexec((int)fd);
+  return rc < 0 ? pf_throw_errno(env, "fcntl(FD_CLOEXEC)", -rc) : pf_undefined(env);
+}
+
 void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "doubleFork", double_fork_js);
   pf_export(env, exports, "spawn", spawn_js);
@@ -320,5 +329,6 @@ void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "peerCred", peer_cred_js);
   pf_export(env, exports, "sdNotify", sd_notify_js);
   pf_export(env, exports, "socketInfo", socket_info_js);
+  pf_export(env, exports, "setCloexec", set_cloexec_js);
   pf_export(env, exports, "reapOrphans", reap_orphans_js);
 }

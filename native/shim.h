@@ -36,5 +36,6 @@ int pf_listen_unix(const char *path, int backlog);
 int pf_peer_cred(int fd, int *pid, int *uid, int *gid);
 int pf_sd_notify(const char *path, const char *msg, size_t len);
 int pf_socket_info(int fd, char *label, size_t cap, int *stream, int *listening);
+int pf_set_cloexec(int fd);
 
 #endif

@@ -131,3 +131,10 @@ int pf_socket_info(int fd, char *label, size_t cap, int *stream, int *listening)
   }
   return 0;
 }
+
+/* Marks an inherited fd close-on-exec: the process keeps it, a program it execs does not get it. */
+int pf_set_cloexec(int fd) {
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return -errno;
+  return 0;
+}

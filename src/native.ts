@@ -36,6 +36,8 @@ export interface Binding {
   sdNotify(path: string, message: string): void;
   /** A socket passed by the service manager: its address as text; marks it close-on-exec. */
   socketInfo(fd: number): [label: string, stream: boolean, listening: boolean];
+  /** Marks an inherited fd close-on-exec (the app's own child processes must not get it). */
+  setCloexec(fd: number): void;
 }
 
 /** Seal bits from <linux/fcntl.h>. */

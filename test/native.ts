@@ -8,7 +8,7 @@ t.test('the shim exports exactly the Binding functions', async t => {
   const binding = native() as unknown as Record<string, unknown>;
   t.same(Object.keys(binding).sort(), [
     'doubleFork', 'exit', 'fillFromBuffer', 'fillFromFd', 'getSeals', 'getpid', 'getppid', 'listenTcp', 'listenUnix',
-    'map', 'memfdCreate', 'peerCred', 'pipe', 'populate', 'reap', 'reapOrphans', 'sdNotify', 'seal', 'setPdeathsig', 'setSubreaper',
+    'map', 'memfdCreate', 'peerCred', 'pipe', 'populate', 'reap', 'reapOrphans', 'sdNotify', 'seal', 'setCloexec', 'setPdeathsig', 'setSubreaper',
     'socketInfo', 'spawn', 'watchPid',
   ]);
   t.ok(Object.values(binding).every(f => typeof f === 'function'), 'all functions');

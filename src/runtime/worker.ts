@@ -7,7 +7,8 @@ import type { RuntimeConfig } from '../protocol';
 import { BENCH_NO_SCOREBOARD_ENV, sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
 import { FIELD, mapBoard, monotonicMs, slotOf } from '../scoreboard';
 import { populate } from '../datasets/handle';
-import { registry } from '../registry';
+import { registry, THREAD_DATASETS_ENV } from '../registry';
+import { native } from '../native';
 import type { AppShape } from './app';
 import { importApp, shapeOf } from './app';
 import { countRequestsInto, drain, track } from './drain';
@@ -33,6 +34,9 @@ export async function runWorker(config: RuntimeConfig, at: { slot: number; board
   Object.assign(process.env, config.env);
   installStopSignals(config, at);
   if (config.populate) for (const d of registry().datasets.values()) populate(d);
+  // the app's worker_threads map the datasets themselves; the app's child processes get none of prefork's fds
+  process.env[THREAD_DATASETS_ENV] = JSON.stringify({ generation: config.generation, datasets: config.datasets });
+  for (const fd of [config.eventsFd, config.scoreboardFd, ...config.binds.map(b => b.fd), ...config.datasets.map(d => d.fd)]) native().setCloexec(fd);
   const binds = config.binds.map(({ fd, label }, index) => ({ fd, index, label }));
   // PORT names the first --bind's port (apps written for Heroku, express' docs), unless the app's env sets it
   const port = /:(\d+)$/.exec(binds[0]?.label ?? '')?.[1];
