@@ -27,6 +27,8 @@ export interface RuntimeConfig {
   /** The scoreboard memfd (src/scoreboard.ts), and how often a worker writes its heartbeat there. */
   scoreboardFd: number;
   heartbeatMs: number;
+  /** Fork one canary before saying ready (self-check.ts): the supervisor's first generation, in fork mode. */
+  selfCheck: boolean;
 }
 
 export const RUNTIME_ENV = '_PREFORK_RUNTIME';
@@ -48,8 +50,9 @@ export const BOARD_ENV = '_PREFORK_BOARD';
 export const BENCH_NO_SCOREBOARD_ENV = '_PREFORK_BENCH_NO_SCOREBOARD';
 
 export type RuntimeEvent =
-  | { t: 'zygote-ready'; pid: number; ms: number }
-  | { t: 'zygote-error'; pid: number; message: string }
+  | { t: 'zygote-ready'; pid: number; ms: number; selfCheckMs?: number }
+  /** `selfCheck`: forking itself failed (a canary hung or crashed), not the app. */
+  | { t: 'zygote-error'; pid: number; message: string; selfCheck?: true }
   // a worker's events name its slot and its scoreboard slot (`board`): a fork the zygote performs late, for a
   // request the supervisor has since replaced, names an old board and is not adopted
   | { t: 'forked'; pid: number; slot: number; board: number }

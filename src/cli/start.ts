@@ -92,6 +92,7 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     maxMemoryBytes: memorySize('max-memory', args['max-memory']),
     maxAgeMs: nonNegativeSeconds('max-age', args['max-age']),
     mode,
+    modeDefaulted: args['worker-mode'] === undefined,
     preload: args.preload,
     env: parseEnv(args.env),
     pidfile: args.pidfile === undefined ? undefined : path.resolve(args.pidfile),
@@ -107,10 +108,14 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
   };
 }
 
+/** For tests: set, the version table is not consulted, so the fork self-check meets such a Node itself. */
+const SKIP_NODE_TABLE_ENV = '_PREFORK_SKIP_NODE_TABLE';
+const knownUnsafe = () => (process.env[SKIP_NODE_TABLE_ENV] === '1' ? undefined : forkUnsafeReason());
+
 /** --worker-mode, or the default: fork where it is safe on this Node, else exec (an error if fork was asked for). */
 function workerMode(given: string | undefined, preload: boolean): 'fork' | 'exec' {
   if (given !== undefined && given !== 'fork' && given !== 'exec') throw badOption(`--worker-mode must be fork or exec, got '${given}'`);
-  const unsafe = forkUnsafeReason();
+  const unsafe = knownUnsafe();
   if (!unsafe || given === 'exec') return given ?? 'fork';
   if (given === 'fork' || preload) {
     throw new PreforkError('PREFORK_UNSUPPORTED_RUNTIME', `${given === 'fork' ? '--worker-mode fork' : '--preload (which needs fork mode)'} is refused on this Node: ${unsafe}. Use --worker-mode exec, or Node 24`);
@@ -178,7 +183,7 @@ export async function start(args: StartArgs): Promise<number> {
   applyProcessOptions(args);
   const cfg = startConfig(args);
   configureStartLog(args, cfg.name);
-  const unsafe = forkUnsafeReason();
+  const unsafe = knownUnsafe();
   if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: fork mode is not safe on this Node (${unsafe}); Node 24 forks`);
   if (cfg.credentials) log.info(`zygotes and workers run as ${cfg.credentials.label}; the supervisor keeps uid ${process.getuid?.() ?? '?'}`);
   const listeners = listenersFor(args.bind, upgrade);

@@ -13,6 +13,7 @@ import type { AppShape } from './app';
 import { importApp, shapeOf, warmUp } from './app';
 import { deferAppListen } from './listen';
 import { useCacheFreeCrypto } from './random';
+import { forkSelfCheck } from './self-check';
 import { runWorker } from './worker';
 
 /** Handles the app may legitimately leave behind at import: stdio streams. Anything else would leak into workers. */
@@ -129,7 +130,18 @@ async function main(): Promise<void> {
     sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message });
     process.exit(WORKER_BOOT_ERROR);
   }
-  sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0 });
+  let selfCheckMs: number | undefined;
+  if (config.selfCheck) {
+    const check = forkSelfCheck(config.supervisorPid);
+    if ('canary' in check) return; // this is the canary: it finishes on its own event loop
+    if ('failed' in check) {
+      fs.writeSync(2, `prefork zygote ${process.pid}: fork self-check failed: ${check.failed}\n`);
+      sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message: `fork self-check failed: ${check.failed}`, selfCheck: true });
+      process.exit(WORKER_BOOT_ERROR);
+    }
+    selfCheckMs = check.ms;
+  }
+  sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0, ...(selfCheckMs === undefined ? {} : { selfCheckMs }) });
   const { slot, board } = commandLoop(config);
   const tf = performance.now();
   afterFork(config.supervisorPid);

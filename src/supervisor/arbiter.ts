@@ -35,6 +35,7 @@ export class Arbiter {
   readonly #board = createBoard();
   readonly #hooks: ArbiterHooks;
   #served = false;
+  #selfChecked = false;
   readonly #workers: Workers;
   #nextId = 1;
   #stopping: 'graceful' | 'quick' | undefined;
@@ -117,7 +118,9 @@ export class Arbiter {
     let gen = this.#generations.find(g => g.state === 'queued');
     if (!gen) {
       if (this.#incoming()) log.info('reload requested during a swap: one more swap will follow');
-      gen = new Generation(this.#nextId++, generationOptions(this.#cfg, this.#board.fd));
+      // the fork self-check runs once, for the supervisor's first generation (a reload runs on the same runtime)
+      gen = new Generation(this.#nextId++, generationOptions(this.#cfg, this.#board.fd, !this.#served && !this.#selfChecked));
+      this.#selfChecked ||= this.#cfg.mode === 'fork';
       this.#generations.push(gen);
     }
     if (waiter) this.#waiters.add(gen.id, waiter);
@@ -209,7 +212,7 @@ export class Arbiter {
     }
   }
 
-  #fail(gen: Generation, { why, exitCode }: Failure): void {
+  #fail(gen: Generation, { why, exitCode, forkFailed }: Failure): void {
     const serving = this.serving();
     this.#counters.reloadFailures++;
     this.#lastReloadError = serving ? `${why}; generation ${serving.id} keeps serving` : why;
@@ -218,14 +221,19 @@ export class Arbiter {
     gen.stopZygote(true);
     this.#workers.applyAll(gen, 'quit');
     if (serving) this.#hooks.failedClosed();
-    this.#afterLoss(exitCode);
+    this.#afterLoss(exitCode, forkFailed);
   }
 
   /** The one place that decides, after a generation is lost, whether the service goes on or halts. */
-  #afterLoss(exitCode: number): void {
+  #afterLoss(exitCode: number, forkFailed = false): void {
     if (this.#stopping) return;
     const serving = this.serving();
     if (serving) return log.warn(`generation ${serving.id} keeps serving`);
+    if (forkFailed && this.#cfg.modeDefaulted) {
+      log.warn('worker mode exec: forking failed its self-check on this runtime (give --worker-mode fork to refuse instead)');
+      this.#cfg.mode = 'exec';
+      return this.reload();
+    }
     log.error(`halting: no generation can serve (exit code ${exitCode})`);
     this.#hooks.halting(exitCode, this.#lastReloadError || 'no generation can serve');
     this.stop('quick', exitCode);

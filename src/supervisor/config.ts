@@ -19,6 +19,8 @@ export interface SupervisorConfig {
   maxMemoryBytes: number;
   maxAgeMs: number;
   mode: 'fork' | 'exec';
+  /** No --worker-mode was given: a failed fork self-check falls back to exec mode instead of halting. */
+  modeDefaulted: boolean;
   preload: boolean;
   env: Record<string, string>;
   pidfile: string | undefined;

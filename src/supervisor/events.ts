@@ -24,6 +24,8 @@ export type QueuedEvent =
 export interface Failure {
   why: string;
   exitCode: number;
+  /** Forking itself failed (the self-check): exec mode may still serve. */
+  forkFailed?: true;
 }
 
 /** A load error as a generation failure: its message and the exit code it means at start. */
@@ -49,11 +51,13 @@ export function generationEventOf(ev: QueuedEvent): { gen: Generation; event: Ge
       return { gen: ev.gen, event: 'load-failed', failure: failureOf(ev.error) };
     case 'runtime':
       if (ev.ev.t === 'zygote-ready') {
-        log.info(`generation ${ev.gen.id}: zygote ready in ${ev.ev.ms.toFixed(0)} ms`);
+        const check = ev.ev.selfCheckMs === undefined ? '' : ` (fork self-check passed in ${ev.ev.selfCheckMs.toFixed(1)} ms)`;
+        log.info(`generation ${ev.gen.id}: zygote ready in ${ev.ev.ms.toFixed(0)} ms${check}`);
         return { gen: ev.gen, event: 'zygote-ready' };
       }
       if (ev.ev.t === 'zygote-error') {
         ev.gen.lastError = ev.ev.message;
+        if (ev.ev.selfCheck) return { gen: ev.gen, event: 'boot-failed', failure: { why: ev.ev.message, exitCode: EXIT.SOFTWARE.code, forkFailed: true } };
         return { gen: ev.gen, event: 'boot-failed', failure: { why: `zygote failed: ${ev.ev.message}`, exitCode: EXIT.APP_BOOT.code } };
       }
       return undefined;

@@ -63,16 +63,19 @@ export interface GenerationOptions {
   listeners: Listener[];
   /** --user/--group: who the zygote and workers run as; undefined for the supervisor's own uid. */
   credentials: Credentials | undefined;
+  /** Fork mode: the zygote forks a canary first (runtime/self-check.ts); the supervisor's first generation only. */
+  selfCheck: boolean;
 }
 
 /** How often workers write their heartbeat: often enough that --timeout is kept to within a tenth of it. */
 export const heartbeatInterval = (timeoutMs: number) => Math.max(50, Math.min(1000, timeoutMs / 10));
 
 /** The options of every generation of a supervisor started with `cfg`, whose scoreboard is `scoreboardFd`. */
-export function generationOptions(cfg: SupervisorConfig, scoreboardFd: number): GenerationOptions {
+export function generationOptions(cfg: SupervisorConfig, scoreboardFd: number, first: boolean): GenerationOptions {
   const { name, app, mode, preload, env, idleGraceMs, listeners, credentials } = cfg;
   const heartbeatMs = heartbeatInterval(cfg.timeoutMs);
-  return { name, app, mode, preload, env, idleGraceMs, listeners, credentials, scoreboardFd, heartbeatMs, populate: !hugePagePolicy().huge };
+  const selfCheck = first && mode === 'fork';
+  return { name, app, mode, preload, env, idleGraceMs, listeners, credentials, scoreboardFd, heartbeatMs, selfCheck, populate: !hugePagePolicy().huge };
 }
 
 /** Where a generation's zygote and workers report to the arbiter. */
@@ -132,6 +135,7 @@ export class Generation {
       idleGraceMs: opts.idleGraceMs,
       scoreboardFd: fds.datasetBase + datasets.length,
       heartbeatMs: opts.heartbeatMs,
+      selfCheck: opts.selfCheck,
     };
     const [r, w] = native().pipe();
     this.#eventsWrite = w;

@@ -1,0 +1,86 @@
+// The fork self-check: before the supervisor's first generation serves, the zygote forks one canary that does what
+// a worker does after fork (afterFork, allocations enough for a few scavenges, a hot loop, the thread pool, a timer)
+// and says `ok` on a pipe. A canary that hangs (a runtime whose V8 posts work to threads a forked child does not
+// have: Node 26, see src/cli/node-support.ts) or dies is killed and reported, and the supervisor falls back to exec
+// mode, or refuses with --worker-mode fork. It takes a few ms, once per supervisor.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { native } from '../native';
+import { afterFork } from './after-fork';
+import { exitNow } from './exit';
+
+/** How long the canary may take before it counts as hung. */
+const CANARY_MS = 2000;
+
+function hot(n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (i * 31) ^ (s >>> 3);
+  return s;
+}
+
+async function canary(supervisorPid: number, okFd: number): Promise<never> {
+  afterFork(supervisorPid);
+  // 150,000 short-lived small objects over six rounds: enough young-generation work that a scavenge runs with the
+  // parallelism a worker's would have (fewer, larger arrays did not make Node 26's scavenger post its job)
+  let junk: { i: number; s: string }[] = [];
+  for (let round = 0; round < 6; round++) {
+    junk = [];
+    for (let i = 0; i < 25_000; i++) junk.push({ i, s: `x${i}` });
+  }
+  for (let i = 0; i < 100; i++) hot(1000);
+  await new Promise<void>((resolve, reject) => fs.readFile(__filename, e => (e ? reject(e) : resolve())));
+  await new Promise<void>((resolve, reject) => crypto.randomBytes(8, e => (e ? reject(e) : resolve())));
+  await new Promise(resolve => setTimeout(resolve, 1));
+  junk = [];
+  fs.writeSync(okFd, `ok ${junk.length}\n`);
+  return exitNow(0);
+}
+
+/** The canary's state from /proc: still running, or gone (exited, perhaps already collected by the supervisor). */
+function running(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Forks the canary and waits for it (from the zygote's synchronous world: no event loop turns here); resolves with
+ * the milliseconds it took, or a reason it failed. In the canary itself it never returns.
+ */
+export function forkSelfCheck(supervisorPid: number): { ms: number } | { failed: string } | { canary: true } {
+  const shim = native();
+  const t0 = performance.now();
+  const [r, w] = shim.pipe();
+  const pid = shim.doubleFork();
+  if (pid === 0) {
+    fs.closeSync(r);
+    void canary(supervisorPid, w).catch(() => exitNow(1));
+    return { canary: true }; // the caller returns: this process's event loop runs the canary, which then exits
+  }
+  fs.closeSync(w);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (running(pid) && performance.now() - t0 < CANARY_MS) Atomics.wait(nap, 0, 0, 1);
+  const ms = performance.now() - t0;
+  if (running(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+    fs.closeSync(r);
+    return { failed: `a forked canary did not finish its allocations, hot loop and thread-pool work within ${CANARY_MS / 1000} s (pid ${pid}, killed): forking this runtime can hang its workers` };
+  }
+  const buf = Buffer.alloc(64);
+  let said = '';
+  try {
+    said = buf.toString('utf8', 0, fs.readSync(r, buf, 0, buf.length, null));
+  } catch {
+    // nothing written
+  }
+  fs.closeSync(r);
+  return said.startsWith('ok') ? { ms } : { failed: `a forked canary (pid ${pid}) exited without finishing its work: forking this runtime can crash its workers` };
+}
