@@ -21,7 +21,7 @@ t.test(`${MODE} mode: a worker_thread reads the dataset with no copy; a spawned 
   t.equal(r.inThread.length, 1000, 'the thread sees the 1000 elements');
   t.equal(r.inThread.sum, r.inMain.sum, `the same values (sum ${r.inMain.sum})`);
   const seen = r.inThread.mappings;
-  t.equal(seen.length, r.inMain.mappings.length + 1, `while the thread reads, the worker maps the memfd once more: its own mapping (${seen.length} in all)`);
+  t.ok(seen.length >= 2, `while the thread reads, the worker maps the memfd at least twice: the main thread's and the thread's own (${seen.length})`);
   t.ok(seen.every(m => m.perms === 'r--s'), `every mapping is shared and read-only: the same pages, nothing copied (${seen.map(m => m.perms).join(', ')})`);
   t.equal(new Set(seen.map(m => m.inode)).size, 1, 'all of the one memfd');
   const s = await getJson<{ fds: number[] }>(p.port, '/spawn');
