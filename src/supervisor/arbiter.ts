@@ -7,7 +7,6 @@
 // either state. If a new generation fails it is torn down and the serving one keeps serving (#afterLoss decides).
 // What the outside world hears (systemd, an upgrade) goes through ArbiterHooks (service.ts).
 import { performance } from 'node:perf_hooks';
-import { hugePagePolicy } from '../datasets/hugepages';
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
 import type { RuntimeEvent } from '../protocol';
@@ -57,7 +56,6 @@ export class Arbiter {
 
   /** Starts generation 1 and resolves with the exit code once the supervisor has stopped. */
   start(): Promise<number> {
-    log.info(hugePagePolicy().advice);
     log.info(this.#oom.describe());
     this.reload(); // generation 1
     return new Promise(resolve => (this.#done = resolve));
@@ -130,19 +128,13 @@ export class Arbiter {
   /** The generation that serves, if any. */
   serving = () => this.#generations.find(g => SERVING.has(g.state));
 
-  get stopping(): boolean {
-    return this.#stopping !== undefined;
-  }
+  get stopping(): boolean { return this.#stopping !== undefined; }
 
   /** A new generation is on its way in (loading, starting or booting). */
-  get swapping(): boolean {
-    return this.#incoming() !== undefined;
-  }
+  get swapping(): boolean { return this.#incoming() !== undefined; }
 
   /** The id the next generation gets (an upgrade's successor starts there). */
-  get nextGeneration(): number {
-    return this.#nextId;
-  }
+  get nextGeneration(): number { return this.#nextId; }
 
   #incoming = () => this.#generations.find(g => INCOMING.has(g.state));
 
@@ -255,13 +247,8 @@ export class Arbiter {
   #begin(queued: Generation): void {
     const serving = this.serving();
     const others = this.#generations.some(g => g !== queued && g.datasets.length > 0);
-    let step: ReturnType<typeof replaceStep> = 'begin';
-    try {
-      // the needs come from the files' headers: a malformed one fails the generation here, as its load would
-      if (this.#cfg.reloadStrategy === 'replace') step = replaceStep(queued.id, generationNeeds(this.#cfg.shares, this.#workers.wanted, this.#cfg.mode), serving?.datasetBytes(), others);
-    } catch (e) {
-      step = { refused: e };
-    }
+    const needs = () => generationNeeds(this.#cfg.shares, this.#workers.wanted, this.#cfg.mode);
+    const step = this.#cfg.reloadStrategy === 'replace' ? replaceStep(queued.id, needs, serving?.datasetBytes(), others) : 'begin';
     if (typeof step === 'object') return this.#dispatch(queued, 'load-failed', failureOf(step.refused));
     if (step === 'retire' && serving) {
       log.warn(`reload strategy replace: generation ${serving.id} drains before generation ${queued.id} loads; capacity is 0 workers until generation ${queued.id} is ready`);

@@ -71,9 +71,15 @@ export function fitsAfter(generation: number, needs: GenerationNeeds, freed: num
  * in what it frees, else the PREFORK_NO_MEMORY error), 'wait' while a released generation's memory is not free yet,
  * else 'begin'.
  */
-export function replaceStep(queued: number, needs: GenerationNeeds, servingBytes: number | undefined, othersHoldMemory: boolean): 'begin' | 'wait' | 'retire' | { refused: unknown } {
+export function replaceStep(queued: number, needs: () => GenerationNeeds, servingBytes: number | undefined, othersHoldMemory: boolean): 'begin' | 'wait' | 'retire' | { refused: unknown } {
   if (servingBytes !== undefined) {
-    const refused = fitsAfter(queued, needs, servingBytes);
+    let refused: unknown;
+    try {
+      // the needs come from the files' headers: a malformed one fails the generation here, as its load would
+      refused = fitsAfter(queued, needs(), servingBytes);
+    } catch (e) {
+      refused = e;
+    }
     return refused ? { refused } : 'retire';
   }
   return othersHoldMemory ? 'wait' : 'begin';

@@ -1,6 +1,7 @@
 // The supervisor as the outside world sees it: the arbiter (arbiter.ts) with its plumbing (control socket, pidfile,
 // signals, watchers, metrics), systemd's notifications (service-manager.ts) and binary upgrades (upgrade.ts). Every
 // signal, control request and upgrade message reaches the arbiter as a queued call, in order with its own events.
+import { hugePagePolicy } from '../datasets/hugepages';
 import { EXIT } from '../exit-codes';
 import { TITLE } from '../protocol';
 import { Arbiter } from './arbiter';
@@ -67,6 +68,7 @@ export class Supervisor {
       onTick: () => a.tick(),
       snapshot: () => a.status(),
     });
+    log.info(hugePagePolicy().advice);
     this.#manager.starting();
     return a.start();
   }
