@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The Debian package that ships each tool. */
-const PACKAGE: Record<string, string> = { mandoc: 'mandoc', wrk: 'wrk', script: 'bsdutils', setpriv: 'util-linux', python3: 'python3', 'systemd-socket-activate': 'systemd', 'systemd-analyze': 'systemd' };
+const PACKAGE: Record<string, string> = { unshare: 'util-linux', mandoc: 'mandoc', wrk: 'wrk', script: 'bsdutils', setpriv: 'util-linux', python3: 'python3', 'systemd-socket-activate': 'systemd', 'systemd-analyze': 'systemd' };
 
 const underCi = () => process.env.CI === 'true';
 
