@@ -65,8 +65,18 @@ export function formatMetrics(s: SupervisorStatus): string {
 /** Serves GET /metrics on `bind`; resolves with the server and the address it got (port 0 picks one). */
 export async function serveMetrics(bind: BindSpec, snapshot: () => SupervisorStatus): Promise<{ server: http.Server; label: string }> {
   const server = http.createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics\n');
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && (url === '/healthz' || url === '/readyz')) {
+      // healthz: the supervisor's loop answers (liveness); readyz: a generation serves with a ready worker (readiness)
+      const s = snapshot();
+      const serving = s.generations.find(g => g.id === s.generation);
+      const ready = !s.stopping && (serving?.workers.some(w => w.state === 'ready') ?? false);
+      const ok = url === '/healthz' || ready;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : `not ready${s.stopping ? ': stopping' : ''}\n`);
+      return;
+    }
+    if (req.method !== 'GET' || url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics (and /healthz, /readyz)\n');
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(formatMetrics(snapshot()));

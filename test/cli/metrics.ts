@@ -37,3 +37,13 @@ t.test('the metrics endpoint parses as Prometheus text and follows what happens'
   t.equal(m.value('prefork_reload_failures_total'), 0);
   t.equal((await get(port, '/nope')).status, 404, 'only /metrics is served');
 });
+
+t.test('/healthz answers while the loop runs; /readyz only while a generation serves with a ready worker', async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'slow-boot.js'), '--bind', '127.0.0.1:0', '--workers', '1', '--metrics-bind', '127.0.0.1:0'], { ready: /metrics on/ });
+  const port = Number((await p.waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1]);
+  t.equal((await get(port, '/healthz')).status, 200, 'healthz: 200 at once');
+  const booting = await get(port, '/readyz');
+  t.equal(booting.status, 503, `readyz: 503 while generation 1 boots (${booting.body.trim()})`);
+  await p.waitFor(/generation 1 ready/, 20_000);
+  t.equal((await get(port, '/readyz')).status, 200, 'readyz: 200 once it serves');
+});
