@@ -1,5 +1,6 @@
 // The native shim's typed surface. The C side only does syscalls and throws errors whose `code` is the errno name;
 // this module loads it once and turns those errors into PreforkErrors where a caller asks it to.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PreforkError } from './errors';
 
@@ -45,10 +46,13 @@ export const SEAL = { SEAL: 1, SHRINK: 2, GROW: 4, WRITE: 8 } as const;
 
 let loaded: Binding | undefined;
 
-/** The shim, built by `npm install` into build/Release. */
+/** The shim: built by `npm install` into build/Release, or the package's prebuilt one (scripts/install.js). */
 export function native(): Binding {
   if (loaded === undefined) {
-    const file = path.join(__dirname, '..', 'build', 'Release', 'prefork.node');
+    const root = path.join(__dirname, '..');
+    const built = path.join(root, 'build', 'Release', 'prefork.node');
+    const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'prefork.node');
+    const file = !fs.existsSync(built) && fs.existsSync(prebuilt) ? prebuilt : built;
     try {
       loaded = require(file) as Binding;
     } catch (e) {
