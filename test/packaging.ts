@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { cleanEnv, descendants, getJson, ROOT, until } from './helpers/prefork';
+import { cleanEnv, descendants, endTreeInTeardown, getJson, ROOT, until } from './helpers/prefork';
 
 t.test('npm pack, npm install without a compiler, npx prefork start app.js --share data.bin', { timeout: 240_000 }, async t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-pack-'));
@@ -34,15 +34,7 @@ t.test('npm pack, npm install without a compiler, npx prefork start app.js --sha
   t.notOk(fs.existsSync(path.join(installed, 'build')), 'and nothing was built from source (there was no compiler)');
 
   const proc = spawn('npx', ['--no-install', 'prefork', 'start', 'app.js', '--share', 'data.bin', '--bind', '127.0.0.1:0', '--workers', '1', '--control', path.join(dir, 'ctl.sock')], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => {
-    for (const pid of [...descendants(proc.pid ?? 0), proc.pid ?? 0]) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  endTreeInTeardown(t, () => proc.pid ?? 0);
   let out = '';
   proc.stdout.on('data', d => (out += d));
   proc.stderr.on('data', d => (out += d));

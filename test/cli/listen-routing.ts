@@ -3,19 +3,10 @@
 // worker (SO_REUSEPORT), is logged, and is closed by a graceful stop; an app that listens once, on any port, is served
 // on the --bind socket.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { APPS, getJson, isAlive, ROOT, startPrefork, until } from '../helpers/prefork';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise(resolve => s.close(resolve));
-  return port;
-}
+import { APPS, freePort, getJson, isAlive, ROOT, startPrefork, until } from '../helpers/prefork';
 
 interface Answer {
   server: string;

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { APPS, BIN, cleanEnv, descendants, ROOT, startPrefork } from '../helpers/prefork';
+import { APPS, BIN, cleanEnv, endTreeInTeardown, ROOT, startPrefork } from '../helpers/prefork';
 import { notifySocket } from '../helpers/notify';
 import { haveTools, which } from '../helpers/tools';
 
@@ -61,15 +61,7 @@ t.test('a load longer than a second: progress lines when stderr is not a termina
   const control = path.join(dir, 'tty.sock');
   const command = [process.execPath, BIN, 'start', path.join(APPS, 'probe.js'), '--share', data, '--bind', '127.0.0.1:0', '--workers', '1', '--control', control].map(a => `'${a}'`).join(' ');
   const proc = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  t.teardown(() => {
-    for (const pid of [...descendants(proc.pid ?? 0), proc.pid ?? 0]) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  endTreeInTeardown(t, () => proc.pid ?? 0);
   let out = '';
   proc.stdout.on('data', d => (out += d));
   await new Promise<void>((resolve, reject) => {

@@ -6,17 +6,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import { EXIT } from '../../src/exit-codes';
-import { APPS, getJson, startPrefork, type Running } from '../helpers/prefork';
+import { APPS, freePort, getJson, startPrefork, type Running } from '../helpers/prefork';
 import { haveTools, needs } from '../helpers/tools';
-
-/** A port free a moment ago (systemd-socket-activate binds it itself). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise(resolve => s.close(resolve));
-  return port;
-}
 
 /** systemd-socket-activate execs its command on the first connection: make one (it waits in the backlog). */
 function knock(port: number): void {

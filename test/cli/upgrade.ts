@@ -11,7 +11,7 @@ import type { SupervisorStatus } from '../../src/supervisor/status';
 import { writeFilledF64Npy } from '../helpers/build';
 import { keepAliveLoad, startProbe } from '../helpers/load';
 import { notifySocket } from '../helpers/notify';
-import { APPS, descendants, getJson, isAlive, ROOT, runCli, startPrefork, until, type Running } from '../helpers/prefork';
+import { APPS, descendants, endTreeInTeardown, getJson, isAlive, ROOT, runCli, startPrefork, until, type Running } from '../helpers/prefork';
 import { which } from '../helpers/tools';
 
 interface Gen {
@@ -25,19 +25,6 @@ const tempDir = (t: { teardown(fn: () => void): void }) => {
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 };
-
-/** The new supervisor outlives the one the test started (it is re-parented): end it and its tree by pid. */
-function endInTeardown(t: { teardown(fn: () => void): void }, pid: number): void {
-  t.teardown(() => {
-    for (const p of [...descendants(pid), pid]) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
-}
 
 const newSupervisor = async (p: Running, from: number) => Number((await p.waitFor(/upgrade: started a new supervisor \(pid (\d+)\)/, 10_000, from))[1]);
 
@@ -56,7 +43,7 @@ t.test('SIGUSR2 under keep-alive load: a new supervisor serves, 0 failed request
   const from = p.output().length;
   process.kill(p.pid, 'SIGUSR2');
   const successor = await newSupervisor(p, from);
-  endInTeardown(t, successor);
+  endTreeInTeardown(t, () => successor); // it outlives the supervisor the test started (re-parented)
   await p.waitFor(new RegExp(`upgrade: supervisor pid ${successor} serves; this one \\(pid ${p.pid}\\) drains its workers and exits`), 20_000, from);
   const exit = await p.exited;
   t.equal(exit.code, 0, 'the old supervisor drained and exited 0');
@@ -107,7 +94,7 @@ t.test('prefork upgrade: answers with the new pid; a new supervisor that cannot 
   const from2 = p.output().length;
   const ok = await runCli(['upgrade', '--control', p.control], { timeoutMs: 60_000 });
   const successor = await newSupervisor(p, from2);
-  endInTeardown(t, successor);
+  endTreeInTeardown(t, () => successor); // it outlives the supervisor the test started (re-parented)
   t.equal(ok.code, 0, ok.stderr);
   t.equal(ok.stdout.trim(), `supervisor pid ${successor} serves generation 2; pid ${p.pid} drains and exits`);
   t.equal((await p.exited).code, 0, 'the old supervisor exits');
@@ -122,7 +109,7 @@ t.test('a SIGTERM while the new supervisor boots ends both; the upgrade is answe
   const from = p.output().length;
   const upgrade = runCli(['upgrade', '--control', p.control], { timeoutMs: 30_000 });
   const successor = await newSupervisor(p, from);
-  endInTeardown(t, successor);
+  endTreeInTeardown(t, () => successor); // it outlives the supervisor the test started (re-parented)
   process.kill(p.pid, 'SIGTERM');
   const r = await upgrade;
   t.equal(r.code, EXIT.TEMPFAIL.code, `prefork upgrade is answered: ${r.stderr.trim()}`);

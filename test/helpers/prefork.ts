@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { forkUnsafeReason } from '../../src/cli/node-support';
@@ -144,6 +145,29 @@ export function descendants(root: number): number[] {
   };
   walk(root);
   return out;
+}
+
+/** Ends `root` and every process below it by pid, in teardown (for trees the test started itself, or that outlive it). */
+export function endTreeInTeardown(t: Teardown, root: () => number): void {
+  t.teardown(() => {
+    const pid = root();
+    for (const p of [...descendants(pid), pid]) {
+      try {
+        if (p > 0) process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for a program that binds it itself). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise(resolve => s.close(resolve));
+  return port;
 }
 
 /** The environment for a prefork under test: without tap's NODE_OPTIONS loaders (prefork is compiled JS). */
