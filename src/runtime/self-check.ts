@@ -21,19 +21,21 @@ function hot(n: number): number {
 
 async function canary(supervisorPid: number, okFd: number): Promise<never> {
   afterFork(supervisorPid);
-  // 150,000 short-lived small objects over six rounds: enough young-generation work that a scavenge runs with the
-  // parallelism a worker's would have (fewer, larger arrays did not make Node 26's scavenger post its job)
+  // young-generation work like a busy worker's: rounds of small objects, half of which stay alive across the next
+  // scavenges, so the scavenger has pages of survivors to copy and runs with its full parallelism (on Node 26 that
+  // is what posts a job to the threads a forked child does not have; short-lived objects alone did not, every time)
   let junk: { i: number; s: string }[] = [];
+  const kept: { i: number; s: string }[][] = [];
   for (let round = 0; round < 6; round++) {
     junk = [];
     for (let i = 0; i < 25_000; i++) junk.push({ i, s: `x${i}` });
+    if (round % 2 === 0) kept.push(junk);
   }
   for (let i = 0; i < 100; i++) hot(1000);
   await new Promise<void>((resolve, reject) => fs.readFile(__filename, e => (e ? reject(e) : resolve())));
   await new Promise<void>((resolve, reject) => crypto.randomBytes(8, e => (e ? reject(e) : resolve())));
   await new Promise(resolve => setTimeout(resolve, 1));
-  junk = [];
-  fs.writeSync(okFd, `ok ${junk.length}\n`);
+  fs.writeSync(okFd, `ok ${junk.length + kept.length}\n`);
   return exitNow(0);
 }
 
