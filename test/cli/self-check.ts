@@ -4,9 +4,9 @@
 // so a test of it would be flaky; the version table is what protects Node 26.)
 import * as path from 'node:path';
 import t from 'tap';
-import { APPS, forkSafe, runCli, startPrefork } from '../helpers/prefork';
+import { APPS, forkOnly, runCli, startPrefork } from '../helpers/prefork';
 
-t.test('the first generation forks a canary before it serves; a reload does not', forkSafe, async t => {
+t.test('the first generation forks a canary before it serves; a reload does not', forkOnly, async t => {
   const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), '--bind', '127.0.0.1:0', '--workers', '1']);
   const m = /generation 1: zygote ready in \d+ ms \(fork self-check passed in ([\d.]+) ms\)/.exec(p.output());
   t.ok(m, `the self-check ran: ${m?.[0]}`);
