@@ -99,8 +99,8 @@ int pf_sd_notify(const char *path, const char *msg, size_t len) {
  * `unix:/run/x.sock`, `unix:@name`) into `label`. `*stream` is 1 for SOCK_STREAM, `*listening` 1 if listen() was
  * called on it. Returns 0, or -errno (ENOTSOCK for an fd that is not a socket). */
 int pf_socket_info(int fd, char *label, size_t cap, int *stream, int *listening) {
-  int flags = fcntl(fd, F_GETFD);
-  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return -errno;
+  int rc = pf_set_cloexec(fd);
+  if (rc < 0) return rc;
   int type = 0, acc = 0;
   socklen_t olen = sizeof type;
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) != 0) return -errno;

@@ -61,9 +61,8 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
   let upgrading = cfg.upgradingFrom !== undefined;
   let controlPath = upgrading ? `${cfg.control}.${process.pid}` : cfg.control;
   let control: net.Server = await serveControl(controlPath, hooks.control, cfg.controlDir);
+  // the successor's after a handover; while upgrading, the inherited unix sockets' files are the old supervisor's
   let ownFiles = true;
-  // an upgrade's inherited unix sockets are the old supervisor's files until it takes over: never unlink them before
-  let ownSockets = !upgrading;
   let closed = false;
   const removeOwnFiles = () => {
     if (!ownFiles) return;
@@ -89,7 +88,7 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
       closed = true;
       clearInterval(interval);
       for (const [sig, h] of handlers) process.off(sig, h);
-      for (const l of cfg.listeners) (ownFiles && ownSockets ? closeListener(l) : fs.closeSync(l.fd));
+      for (const l of cfg.listeners) (ownFiles && !upgrading ? closeListener(l) : fs.closeSync(l.fd));
       control.close(); // served from a shim fd: closing it leaves the path alone (see serveControl)
       metrics?.close();
       void unwatch?.();
@@ -100,7 +99,6 @@ export async function openPlumbing(cfg: PlumbingConfig, hooks: PlumbingHooks): P
       controlPath = cfg.control;
       if (cfg.pidfile) fs.writeFileSync(cfg.pidfile, `${process.pid}\n`);
       upgrading = false;
-      ownSockets = true;
       log.info(`control socket ${cfg.control}${cfg.pidfile ? ` and pidfile ${cfg.pidfile}` : ''} taken over`);
       if (!cfg.metricsBind) return;
       void serveMetricsOnceFree(cfg.metricsBind, hooks.snapshot, () => closed).then(m => {
