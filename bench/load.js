@@ -207,6 +207,8 @@ async function main() {
   console.log(`  ${p.line}  [loadDataset into a sealed memfd]`);
   console.log(`  ${c.line}  [cp FILE /dev/shm/…]`);
   console.log(`  prefork/cp throughput: best ${(c.best / p.best).toFixed(2)}x, median ${(c.med / p.med).toFixed(2)}x`);
+  // the last line: what bench/run.js collects
+  console.log(JSON.stringify({ load: { node: process.version, bytes, rounds, huge: policy.huge, seconds: times, best: { prefork: p.best, cp: c.best }, median: { prefork: p.med, cp: c.med } } }));
 }
 
 if (require.main === module) {

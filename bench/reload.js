@@ -102,6 +102,7 @@ async function latency(label, dataFile, n) {
   const mb = (fs.statSync(dataFile).size / 1e6).toFixed(0);
   console.log(`  ${label.padEnd(8)} ${mb.padStart(6)} MB  signal→new ready: median ${r.median.toFixed(0)} ms (min ${r.min.toFixed(0)}, max ${r.max.toFixed(0)})` +
     `   signal→old gone: median ${g.median.toFixed(0)} ms (min ${g.min.toFixed(0)}, max ${g.max.toFixed(0)})   [${n} reloads]`);
+  return { label, bytes: fs.statSync(dataFile).size, reloads: n, ready: r, gone: g };
 }
 
 /** Keep-alive load (20 connections, a client that honours Connection: close) with `reload()` called `n` times. */
@@ -118,15 +119,15 @@ async function errorsUnderLoad(label, port, n, reload) {
   const detail = Object.entries(kinds).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none';
   console.log(`  ${label.padEnd(13)} ${String(r.requests).padStart(8)} requests  failed ${String(r.failures.length).padStart(4)}` +
     `  (${(r.failures.length / n).toFixed(1)} per reload; ${detail})`);
-  return r.failures.length;
+  return { requests: r.requests, failed: r.failures.length, kinds };
 }
 
 async function main() {
   const small = ensureFile(1000); // 256 kB
   const reloads = quick ? 3 : 5;
   console.log(`reload latency (2 workers, ${os.cpus().length} CPUs, node ${process.version}):`);
-  await latency('small', small, reloads);
-  if (!quick) await latency('1.5 GB', ensureFile(6_000_000), reloads);
+  const latencies = [await latency('small', small, reloads)];
+  if (!quick) latencies.push(await latency('1.5 GB', ensureFile(6_000_000), reloads));
 
   const n = quick ? 4 : 10;
   console.log(`\nfailed requests of a keep-alive load (20 connections, a client that honours Connection: close) during ${n} reloads:`);
@@ -150,7 +151,9 @@ async function main() {
       await c.waitFor(/reloaded/, from);
     });
     c.proc.kill('SIGTERM');
-    console.log(`  failed requests during ${n} reloads: prefork ${pf}, node:cluster ${cl}`);
+    console.log(`  failed requests during ${n} reloads: prefork ${pf.failed}, node:cluster ${cl.failed}`);
+    // the last line: what bench/run.js collects
+    console.log(JSON.stringify({ reload: { node: process.version, latency: latencies, underLoad: { reloads: n, connections: 20, prefork: pf, cluster: cl } } }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -12,12 +12,17 @@
 //   (c) req/s of the hello app: prefork (2 workers, fork mode), the same with the workers keeping no scoreboard (the
 //       cost of the heartbeat and the per-request counters), and node:cluster (2 workers); wrk -t1 keep-alive, 50
 //       connections, a 2 s warm-up then 5 s, in 6 rounds alternated (each round backwards from the last).
-//   (d) bench/load.js (the dataset loading benchmark), if present, as a child process with its output passed through;
-//   (e) bench/reload.js (reload latency and errors under keep-alive load beside node:cluster), the same way.
+//       Under every Node of --nodes (default 20 and 24, as far as this machine has or can fetch them).
+//   (f) bench/hot-loop.js (a hot loop over a dataset: the first 8 scans per Node version and worker mode), and
+//   (g) bench/seed.js (the seed's table: summing a 1.5 GB Float64Array across 2 and 4 workers, every strategy), then
+//   (d) bench/load.js (dataset loading) and (e) bench/reload.js (reload latency and errors under keep-alive load beside
+//       node:cluster): each run as a child process with its output passed through and its last line, a JSON object,
+//       collected.
 //
-// Options: --quick (shorter everything; passes --size-mb 200 to load.js), --json FILE (also write the results),
-// --only SECTION[,SECTION] (respawn, memory, throughput, load, reload).
-// Every process started here is ended by pid when a section ends and again at exit, error or signal.
+// Every run writes its results into bench/results/DATE.json (a section run again the same day replaces that section)
+// and regenerates bench/README.md and its charts from that file (bench/report.js). Options: see FLAGS below or
+// `node bench/run.js --help`. Every process started here is ended by pid when a section ends and again at exit, error
+// or signal.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -34,29 +39,65 @@ const DATA_DIR = path.join(__dirname, 'data');
 /** protocol.ts's BENCH_NO_SCOREBOARD_ENV: workers keep no scoreboard. */
 const NO_SCOREBOARD_ENV = require('../dist/protocol.js').BENCH_NO_SCOREBOARD_ENV;
 
-/** The sections, in the order they run; --only picks some. */
-const SECTIONS = ['respawn', 'memory', 'throughput', 'load', 'reload'];
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const JSON_OUT = argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : undefined;
-const ONLY = argv.includes('--only') ? String(argv[argv.indexOf('--only') + 1] ?? '').split(',') : SECTIONS;
-for (let i = 0; i < argv.length; i++) {
-  if (argv[i] === '--json' || argv[i] === '--only') i++;
-  else if (argv[i] !== '--quick') {
-    console.error(`bench: unknown argument '${argv[i]}' (options: --quick, --json FILE, --only ${SECTIONS.join(',')})`);
-    process.exit(2);
-  }
-}
-for (const s of ONLY) {
-  if (!SECTIONS.includes(s)) {
-    console.error(`bench: --only: unknown section '${s}' (sections: ${SECTIONS.join(', ')})`);
-    process.exit(2);
-  }
+const { SECTIONS, FLAGS } = require('./flags');
+
+function usage(message) {
+  const lines = Object.entries(FLAGS).map(([k, f]) => `  --${k}${f.bool ? '' : ' V'}`.padEnd(22) + `${f.meaning}${f.value ? ` (default ${f.value}${f.quick !== undefined ? `, --quick ${f.quick || 'empty'}` : ''})` : ''}`);
+  (message ? console.error : console.log)(`${message ? `bench: ${message}\n` : ''}usage: node bench/run.js [flags]\n${lines.join('\n')}`);
+  process.exit(message ? 2 : 0);
 }
 
-const CFG = QUICK
-  ? { respawnSamples: 4, settleMs: 500, connections: 50, warmupS: 1, durationS: 3, rounds: 2, variants: ['prefork', 'no-board', 'cluster'], datasetMB: 200, loadTimeoutS: 300, limitS: 600 }
-  : { respawnSamples: 10, settleMs: 1500, connections: 50, warmupS: 2, durationS: 5, rounds: 6, variants: ['prefork', 'no-board', 'cluster'], datasetMB: 200, loadTimeoutS: 1200, limitS: 2400 };
+function parseFlags(argv) {
+  const given = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (m?.[1] === 'help') usage();
+    const flag = m && FLAGS[m[1]];
+    if (!flag) usage(`unknown argument '${argv[i]}'`);
+    if (flag.bool) given[m[1]] = true;
+    else {
+      const v = m[2] ?? argv[++i];
+      if (v === undefined) usage(`--${m[1]} needs a value`);
+      given[m[1]] = v;
+    }
+  }
+  const quick = given.quick === true;
+  const out = { quick };
+  for (const [k, f] of Object.entries(FLAGS)) if (!f.bool) out[k] = given[k] ?? (quick && f.quick !== undefined ? f.quick : f.value);
+  for (const k of ['samples', 'rounds', 'duration', 'hot-elements', 'seed-size-mb', 'seed-runs']) {
+    if (!/^[1-9]\d*$/.test(out[k])) usage(`--${k}: expected a positive integer, got '${out[k]}'`);
+    out[k] = Number(out[k]);
+  }
+  const list = v => v.split(',').filter(Boolean);
+  out.only = list(out.only);
+  for (const sec of out.only) if (!SECTIONS.includes(sec)) usage(`--only: unknown section '${sec}' (sections: ${SECTIONS.join(', ')})`);
+  out.nodes = list(out.nodes);
+  for (const v of out.nodes) if (!/^\d+$/.test(v)) usage(`--nodes: expected Node majors like 20,24, got '${v}'`);
+  out.variants = list(out.variants);
+  for (const v of out.variants) if (!['prefork', 'no-board', 'cluster'].includes(v)) usage(`--variants: unknown '${v}' (prefork, no-board, cluster)`);
+  if (!['yes', 'no'].includes(out.readme)) usage(`--readme: expected yes or no, got '${out.readme}'`);
+  return out;
+}
+
+const OPTS = parseFlags(process.argv.slice(2));
+const QUICK = OPTS.quick;
+const ONLY = OPTS.only;
+const CFG = {
+  respawnSamples: OPTS.samples,
+  settleMs: QUICK ? 500 : 1500,
+  connections: 50,
+  warmupS: 1,
+  durationS: OPTS.duration,
+  rounds: OPTS.rounds,
+  variants: OPTS.variants,
+  nodes: OPTS.nodes,
+  datasetMB: 200,
+  hotElements: OPTS['hot-elements'],
+  seedSizeMB: OPTS['seed-size-mb'],
+  seedRuns: OPTS['seed-runs'],
+  childTimeoutS: QUICK ? 300 : 900,
+  limitS: QUICK ? 900 : 2400,
+};
 
 try {
   require.resolve('../dist/cli/main.js');
@@ -169,7 +210,8 @@ class Proc {
   constructor(label, args, options = {}) {
     this.label = label;
     this.lines = [];
-    this.child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const { node = process.execPath, ...rest } = options;
+    this.child = spawn(node, args, { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...rest });
     this.pid = this.child.pid ?? 0;
     track(this.pid, label);
     this.exit = new Promise(resolve => this.child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -241,9 +283,9 @@ class Proc {
 let serial = 0;
 
 /** `prefork start …` on 127.0.0.1:0; resolves when generation 1 is ready, with the port and the workers' pids. */
-async function startPrefork(extra, timeoutMs = 30_000, env = {}) {
+async function startPrefork(extra, timeoutMs = 30_000, env = {}, node = process.execPath) {
   const control = path.join(os.tmpdir(), `prefork-bench-${process.pid}-${serial + 1}.sock`);
-  const p = new Proc(`prefork#${++serial}`, [BIN, 'start', ...extra, '--bind', '127.0.0.1:0', '--control', control], { env: { ...cleanEnv(), ...env } });
+  const p = new Proc(`prefork#${++serial}`, [BIN, 'start', ...extra, '--bind', '127.0.0.1:0', '--control', control], { env: { ...cleanEnv(), ...env }, node });
   p.child.on('exit', () => fs.rmSync(control, { force: true })); // SIGKILL leaves the socket file behind
   try {
     p.port = Number((await p.waitLine(/listening on 127\.0\.0\.1:(\d+)/, { timeoutMs })).m[1]);
@@ -259,8 +301,8 @@ async function startPrefork(extra, timeoutMs = 30_000, env = {}) {
 }
 
 /** The node:cluster baseline (bench/apps/cluster-hello.js) with 2 workers. */
-async function startCluster() {
-  const p = new Proc(`cluster#${++serial}`, [CLUSTER_HELLO, '--workers', '2', '--port', '0']);
+async function startCluster(node = process.execPath) {
+  const p = new Proc(`cluster#${++serial}`, [CLUSTER_HELLO, '--workers', '2', '--port', '0'], { node });
   try {
     p.port = Number((await p.waitLine(/listening on 127\.0\.0\.1:(\d+)/)).m[1]);
     p.workers = (await p.waitLine(/ready: \d+ workers \(pids ([\d, ]+)\)/)).m[1].split(', ').map(Number);
@@ -383,7 +425,15 @@ async function benchRespawn(results) {
   console.log('  exec mode: from the first line of the runtime script, so Node\'s own start-up is not in it).');
   console.log('  request→ready: from the supervisor\'s "died" line (it requests the replacement in the same tick) to its');
   console.log('  "ready" line, both timed on arrival here. kill→ready: from process.kill() here to the "ready" line.');
-  results.respawn = modes;
+  // the process table's reference: a bare `node -e 0`, spawn to exit
+  const bare = [];
+  for (let i = 0; i < CFG.respawnSamples; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    bare.push(performance.now() - t);
+  }
+  console.log(`  node -e 0 (spawn to exit), ${bare.length} samples: p50 ${fmt(median(bare))} ms, p90 ${fmt(pct(bare, 0.9))} ms`);
+  results.respawn = { ...modes, nodeE0: bare };
 }
 
 // ---- (b) memory ---------------------------------------------------------------------------------------------------
@@ -464,9 +514,9 @@ async function benchMemory(results) {
 
 /** The variants of (c): what serves, and how it is started. */
 const THROUGHPUT = {
-  prefork: { label: 'prefork', start: () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork']) },
-  'no-board': { label: 'prefork, no scoreboard', start: () => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'], 30_000, { [NO_SCOREBOARD_ENV]: '1' }) },
-  cluster: { label: 'node:cluster', start: () => startCluster() },
+  prefork: { label: 'prefork', start: node => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'], 30_000, {}, node) },
+  'no-board': { label: 'prefork, no scoreboard', start: node => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'], 30_000, { [NO_SCOREBOARD_ENV]: '1' }, node) },
+  cluster: { label: 'node:cluster', start: node => startCluster(node) },
 };
 
 /** wrk -t1 (one thread, so the load generator takes at most one core of two) against `port`; parsed figures. */
@@ -502,8 +552,8 @@ function wrk(port, seconds) {
   });
 }
 
-async function throughputRun(kind) {
-  const server = await THROUGHPUT[kind].start();
+async function throughputRun(kind, node) {
+  const server = await THROUGHPUT[kind].start(node);
   try {
     await wrk(server.port, CFG.warmupS);
     return { kind, ...(await wrk(server.port, CFG.durationS)) };
@@ -522,20 +572,50 @@ async function benchThroughput(results) {
     console.log('  wrk is not installed (apt-get install wrk): skipped');
     return;
   }
-  const runs = [];
-  for (const kind of order) runs.push(await throughputRun(kind));
-  const rows = runs.map((r, i) => [`${i + 1}. ${THROUGHPUT[r.kind].label}`, fmt(r.rps, 0), String(r.requests), fmt(r.seconds, 2), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors)]);
-  const rps = kind => runs.filter(r => r.kind === kind).map(r => r.rps);
-  for (const kind of CFG.variants) rows.push([`median ${THROUGHPUT[kind].label}`, fmt(median(rps(kind)), 0), '', '', '', '', '']);
-  table(['run', 'req/s', 'requests', 'seconds', 'p50 ms', 'p99 ms', 'errors'], rows);
-  // ratios per round (the runs of one round are neighbours in time), then their median and range
-  const perRound = (a, b) => Array.from({ length: CFG.rounds }, (_, i) => runs.slice(i * CFG.variants.length, (i + 1) * CFG.variants.length)).map(round => round.find(r => r.kind === a).rps / round.find(r => r.kind === b).rps);
-  const spread = xs => `${fmt(median(xs), 2)}x (rounds: ${xs.map(x => fmt(x, 2)).join(', ')})`;
-  const board = perRound('prefork', 'no-board');
-  const cluster = perRound('prefork', 'cluster');
-  console.log(`  prefork with the scoreboard / without it: ${spread(board)}`);
-  console.log(`  prefork / node:cluster:                   ${spread(cluster)}`);
-  results.throughput = { runs, scoreboardRatio: median(board), clusterRatio: median(cluster), perRound: { board, cluster } };
+  results.throughput = { byNode: [] };
+  for (const { major, node, version } of nodeBinaries()) {
+    console.log(`\n  Node ${version}:`);
+    const runs = [];
+    for (const kind of order) runs.push(await throughputRun(kind, node));
+    const rows = runs.map((r, i) => [`${i + 1}. ${THROUGHPUT[r.kind].label}`, fmt(r.rps, 0), String(r.requests), fmt(r.seconds, 2), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors)]);
+    const of = kind => runs.filter(r => r.kind === kind);
+    for (const kind of CFG.variants) rows.push([`median ${THROUGHPUT[kind].label}`, fmt(median(of(kind).map(r => r.rps)), 0), '', '', fmt(median(of(kind).map(r => r.p50)), 2), fmt(median(of(kind).map(r => r.p99)), 2), '']);
+    table(['run', 'req/s', 'requests', 'seconds', 'p50 ms', 'p99 ms', 'errors'], rows);
+    // ratios per round (the runs of one round are neighbours in time), then their median and range
+    const rounds = Array.from({ length: CFG.rounds }, (_, i) => runs.slice(i * CFG.variants.length, (i + 1) * CFG.variants.length));
+    const perRound = (a, b) => (CFG.variants.includes(a) && CFG.variants.includes(b) ? rounds.map(round => round.find(r => r.kind === a).rps / round.find(r => r.kind === b).rps) : []);
+    const spread = xs => `${fmt(median(xs), 2)}x (rounds: ${xs.map(x => fmt(x, 2)).join(', ')})`;
+    const board = perRound('prefork', 'no-board');
+    const cluster = perRound('prefork', 'cluster');
+    if (board.length) console.log(`  prefork with the scoreboard / without it: ${spread(board)}`);
+    if (cluster.length) console.log(`  prefork / node:cluster:                   ${spread(cluster)}`);
+    const summary = Object.fromEntries(CFG.variants.map(k => [k, { rps: median(of(k).map(r => r.rps)), p50: median(of(k).map(r => r.p50)), p99: median(of(k).map(r => r.p99)), errors: sum(of(k).map(r => r.errors)) }]));
+    results.throughput.byNode.push({ major, version, runs, summary, scoreboardRatio: median(board), clusterRatio: median(cluster), perRound: { board, cluster } });
+  }
+}
+
+// ---- Node versions ---------------------------------------------------------------------------------------------------
+
+let nodeList;
+/** The Node binaries of --nodes: this one for its own major, else scripts/fetch-node.sh's (skipped, said, if it fails). */
+function nodeBinaries() {
+  if (nodeList) return nodeList;
+  const ownMajor = process.versions.node.split('.')[0];
+  nodeList = [];
+  for (const major of CFG.nodes.length ? CFG.nodes : [ownMajor]) {
+    let node = process.execPath;
+    if (major !== ownMajor) {
+      const r = spawnSync(path.join(ROOT, 'scripts', 'fetch-node.sh'), [major], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        console.log(`  Node ${major}: not available (${(r.stderr || '').trim() || 'scripts/fetch-node.sh failed'}): skipped`);
+        continue;
+      }
+      node = r.stdout.trim();
+    }
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    nodeList.push({ major, node, version });
+  }
+  return nodeList;
 }
 
 // ---- (d) bench/load.js ---------------------------------------------------------------------------------------------
@@ -548,22 +628,44 @@ async function runChildBench(results, key, file, args, title) {
     return;
   }
   console.log(`  $ node ${path.relative(ROOT, file)} ${args.join(' ')}`);
-  const child = spawn(process.execPath, [file, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [file, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
   track(child.pid ?? 0, path.basename(file));
+  // passed through, but for the last line, a JSON object: the results, kept
+  let pending = '';
+  let last;
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', chunk => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.startsWith('{')) last = line;
+      else process.stdout.write(`${line}\n`);
+    }
+  });
   const { code, signal, timedOut } = await new Promise(resolve => {
-    const timer = setTimeout(() => resolve({ code: null, signal: null, timedOut: true }), CFG.loadTimeoutS * 1000);
+    const timer = setTimeout(() => resolve({ code: null, signal: null, timedOut: true }), CFG.childTimeoutS * 1000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, timedOut: false });
     });
   });
   await killTree([child.pid ?? 0]);
-  const how = timedOut ? `did not finish within ${CFG.loadTimeoutS} s: killed` : signal ? `ended by ${signal}` : `exited with code ${code}`;
+  const how = timedOut ? `did not finish within ${CFG.childTimeoutS} s: killed` : signal ? `ended by ${signal}` : `exited with code ${code}`;
   console.log(`  ${path.relative(ROOT, file)} ${how}`);
-  results[key] = { code, signal, timedOut };
+  let data;
+  try {
+    data = last === undefined ? undefined : JSON.parse(last);
+  } catch {
+    console.log(`  ${path.relative(ROOT, file)}: its last line is not JSON`);
+  }
+  results[key] = { code, signal, timedOut, ...(data ? (data[key] ?? data) : {}) };
   if (timedOut || code !== 0) process.exitCode = 1;
 }
 
+const runHotLoopBench = results =>
+  runChildBench(results, 'hotLoop', path.join(__dirname, 'hot-loop.js'), ['--elements', String(CFG.hotElements), ...(CFG.nodes.length ? ['--nodes', CFG.nodes.join(',')] : [])], '(f) bench/hot-loop.js: a hot loop over a dataset, the first scans');
+const runSeedBench = results =>
+  runChildBench(results, 'seed', path.join(__dirname, 'seed.js'), ['--size-mb', String(CFG.seedSizeMB), '--runs', String(CFG.seedRuns), '--sessions', '1'], '(g) bench/seed.js: the seed\'s table, one big array summed by N workers');
 const runLoadBench = results =>
   runChildBench(results, 'load', LOAD_BENCH, QUICK ? ['--size-mb', '200'] : [], '(d) bench/load.js: dataset loading');
 const runReloadBench = results =>
@@ -595,15 +697,26 @@ async function main() {
   console.log(`prefork bench${QUICK ? ' --quick' : ''}: node ${m.node}, nproc ${m.nproc}, ${m.cpu}, Linux ${m.kernel}, ${m.memGB} GiB, shmem THP: ${m.thpShmem}`);
   console.log(`started ${new Date().toISOString()}, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
   const results = { machine: m, quick: QUICK, config: CFG };
-  const run = { respawn: benchRespawn, memory: benchMemory, throughput: benchThroughput, load: runLoadBench, reload: runReloadBench };
-  for (const section of SECTIONS) if (ONLY.includes(section)) await run[section](results);
+  const run = { respawn: benchRespawn, memory: benchMemory, throughput: benchThroughput, hotloop: runHotLoopBench, seed: runSeedBench, load: runLoadBench, reload: runReloadBench };
+  const stamp = section => ({ at: new Date().toISOString(), node: process.version, load: os.loadavg()[0], quick: QUICK });
+  for (const section of SECTIONS) {
+    if (!ONLY.includes(section)) continue;
+    const at = stamp();
+    const t = performance.now();
+    await run[section](results);
+    const key = { hotloop: 'hotLoop' }[section] ?? section;
+    if (results[key]) results[key].meta = { ...at, seconds: (performance.now() - t) / 1000 };
+  }
   const left = [...tracked.keys()].filter(pid => isAlive(pid) && isOurs(pid));
   if (left.length) {
     console.error(`bench: still running after their sections: ${left.map(pid => `${pid} (${tracked.get(pid)})`).join(', ')}`);
     process.exitCode = 1;
   }
   console.log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(0)} s, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
-  if (JSON_OUT) fs.writeFileSync(JSON_OUT, `${JSON.stringify(results, null, 2)}\n`);
+  if (OPTS.json) fs.writeFileSync(OPTS.json, `${JSON.stringify(results, null, 2)}\n`);
+  const file = require('./report').record(results, { command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}` });
+  console.log(`results: ${path.relative(ROOT, file)}`);
+  if (OPTS.readme === 'yes') console.log(`regenerated: ${require('./report').regenerate(file).map(f => path.relative(ROOT, f)).join(', ')}`);
 }
 
 main().then(

@@ -48,15 +48,15 @@ static void free_strings(char **s) {
   free(s);
 }
 
-/* spawn(file, argv[], envp[], fds[], pdeathsig, newSession, uid, gid) -> pid; uid and gid -1 keep the caller's */
+/* spawn(file, argv[], envp[], fds[], pdeathsig, ownGroup, uid, gid) -> pid; uid and gid -1 keep the caller's */
 static napi_value spawn_js(napi_env env, napi_callback_info info) {
   napi_value a[8];
   char file[4096];
   int64_t sig, uid, gid;
-  bool new_session = false;
+  bool own_group = false;
   if (!pf_args(env, info, 8, a) || !pf_arg_str(env, a[0], file, sizeof file) || !pf_arg_i64(env, a[4], &sig) ||
       !pf_arg_i64(env, a[6], &uid) || !pf_arg_i64(env, a[7], &gid)) return NULL;
-  napi_get_value_bool(env, a[5], &new_session);
+  napi_get_value_bool(env, a[5], &own_group);
   char **argv = string_array(env, a[1]);
   char **envp = string_array(env, a[2]);
   int fds[256];
@@ -66,7 +66,7 @@ static napi_value spawn_js(napi_env env, napi_callback_info info) {
     result = pf_throw_errno(env, "spawn", EINVAL);
   } else {
     int err = 0;
-    pid_t pid = pf_spawn(file, argv, envp, fds, (int)nfds, (int)sig, new_session, (int)uid, (int)gid, &err);
+    pid_t pid = pf_spawn(file, argv, envp, fds, (int)nfds, (int)sig, own_group, (int)uid, (int)gid, &err);
     result = pid < 0 ? pf_throw_errno(env, "spawn", err) : pf_int(env, pid);
   }
   free_strings(argv);
@@ -85,6 +85,11 @@ static napi_value set_pdeathsig_js(napi_env env, napi_callback_info info) {
   if (!pf_args(env, info, 1, a) || !pf_arg_i64(env, a[0], &sig)) return NULL;
   int rc = pf_set_pdeathsig((int)sig);
   return rc < 0 ? pf_throw_errno(env, "prctl(PR_SET_PDEATHSIG)", -rc) : pf_undefined(env);
+}
+
+static napi_value ignore_terminal_stops_js(napi_env env, napi_callback_info info) {
+  int rc = pf_ignore_terminal_stops();
+  return rc < 0 ? pf_throw_errno(env, "sigaction(SIGTTOU, SIGTTIN)", -rc) : pf_undefined(env);
 }
 
 static napi_value getppid_js(napi_env env, napi_callback_info info) {
@@ -318,6 +323,7 @@ void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "spawn", spawn_js);
   pf_export(env, exports, "setSubreaper", set_subreaper_js);
   pf_export(env, exports, "setPdeathsig", set_pdeathsig_js);
+  pf_export(env, exports, "ignoreTerminalStops", ignore_terminal_stops_js);
   pf_export(env, exports, "getppid", getppid_js);
   pf_export(env, exports, "getpid", getpid_js);
   pf_export(env, exports, "exit", exit_js);

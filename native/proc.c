@@ -90,9 +90,10 @@ pid_t pf_double_fork(int *err) {
   return (pid_t)msg;
 }
 
-/* fork + exec with fds[i] placed at fd i (-1: closed), PDEATHSIG armed before exec, optionally in a new session. Returns the child's pid, or
+/* fork + exec with fds[i] placed at fd i (-1: closed), PDEATHSIG armed before exec, optionally in a process group of its
+ * own (same session, so the same scheduler autogroup as the caller; docs/ARCHITECTURE.md, "Processes"). Returns the child's pid, or
  * -1 with *err set (including the exec's own errno, passed back through a close-on-exec pipe). */
-pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int new_session, int uid, int gid, int *err) {
+pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int own_group, int uid, int gid, int *err) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
     *err = errno;
@@ -133,7 +134,7 @@ pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const i
       }
       if (dup2(high[i], i) < 0) { e = errno; goto fail; }
     }
-    if (new_session && setsid() < 0) { e = errno; goto fail; }
+    if (own_group && setpgid(0, 0) < 0) { e = errno; goto fail; }
     /* drop privileges (--user/--group): supplementary groups first, then the group, then the user; a changed
      * uid clears the parent-death signal, so it is armed after this */
     if (gid >= 0 && (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0)) { e = errno; goto fail; }
@@ -176,6 +177,16 @@ int pf_set_pdeathsig(int sig) {
   return prctl(PR_SET_PDEATHSIG, sig) == 0 ? 0 : -errno;
 }
 
+/* A process group that is not the terminal's foreground one is stopped by SIGTTOU when it writes to a terminal set to
+ * `tostop` (and by SIGTTIN when it reads): ignored, a write goes through and a read fails with EIO. Node resets signal
+ * dispositions at start-up, so this runs in the new process, not before its exec. */
+int pf_ignore_terminal_stops(void) {
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  return sigaction(SIGTTOU, &ign, NULL) == 0 && sigaction(SIGTTIN, &ign, NULL) == 0 ? 0 : -errno;
+}
+
 int pf_pidfd_open(pid_t pid) {
   int fd = (int)syscall(SYS_pidfd_open, pid, 0);
   return fd < 0 ? -errno : fd;
@@ -204,9 +215,10 @@ int pf_reap_orphans(const int *known, int n) {
     for (int i = 0; i < n; i++) {
       if (known[i] == info.si_pid) return reaped;
     }
-    /* A child in our own session is one the supervisor's runtime spawned itself (child_process): libuv waits for
-     * it. Orphans of the app come from the zygotes' and exec workers' sessions. */
-    if (getsid(info.si_pid) == getsid(0)) return reaped;
+    /* A child in our own process group is one the supervisor's runtime spawned itself (child_process, an upgrade's
+     * successor): libuv or a pidfd waits for it. Orphans of the app come from the zygotes' and exec workers' groups
+     * (or sessions of their own). */
+    if (getpgid(info.si_pid) == getpgrp()) return reaped;
     if (waitpid(info.si_pid, NULL, WNOHANG) <= 0) break;
     reaped++;
   }

@@ -21,9 +21,10 @@ int pf_populate(void *addr, uint64_t len);
 int pf_dofork_sweep(void);
 pid_t pf_double_fork(int *err);
 /* uid, gid: the child's credentials (-1: the caller's); setting gid also drops supplementary groups */
-pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int new_session, int uid, int gid, int *err);
+pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int own_group, int uid, int gid, int *err);
 int pf_set_subreaper(void);
 int pf_set_pdeathsig(int sig);
+int pf_ignore_terminal_stops(void);
 int pf_pidfd_open(pid_t pid);
 int pf_reap(pid_t pid, int *code, int *sig);
 int pf_pipe(int fds[2]);

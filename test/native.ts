@@ -4,10 +4,25 @@
 import t from 'tap';
 import { native } from '../src/native';
 
+t.test('ignoreTerminalStops: SIGTTOU and SIGTTIN ignored (bits 22 and 21 of SigIgn), nothing else changed', async t => {
+  const { execFileSync } = await import('node:child_process');
+  const sigIgn = (call: boolean) => {
+    const code = `${call ? `require(${JSON.stringify(require.resolve('../dist/native.js'))}).native().ignoreTerminalStops();` : ''}` +
+      "process.stdout.write(/^SigIgn:\\s*(\\w+)/m.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])";
+    return BigInt(`0x${execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' })}`);
+  };
+  const before = sigIgn(false);
+  const after = sigIgn(true);
+  const bit = (n: number) => 1n << BigInt(n - 1);
+  t.equal(after & bit(22), bit(22), 'SIGTTOU ignored');
+  t.equal(after & bit(21), bit(21), 'SIGTTIN ignored');
+  t.equal(after & ~(bit(21) | bit(22)), before & ~(bit(21) | bit(22)), 'the other dispositions as they were');
+});
+
 t.test('the shim exports exactly the Binding functions', async t => {
   const binding = native() as unknown as Record<string, unknown>;
   t.same(Object.keys(binding).sort(), [
-    'doubleFork', 'exit', 'fillFromBuffer', 'fillFromFd', 'getSeals', 'getpid', 'getppid', 'listenTcp', 'listenUnix',
+    'doubleFork', 'exit', 'fillFromBuffer', 'fillFromFd', 'getSeals', 'getpid', 'getppid', 'ignoreTerminalStops', 'listenTcp', 'listenUnix',
     'map', 'memfdCreate', 'peerCred', 'pipe', 'populate', 'reap', 'reapOrphans', 'sdNotify', 'seal', 'setCloexec', 'setPdeathsig', 'setSubreaper',
     'socketInfo', 'spawn', 'watchPid',
   ]);

@@ -2,6 +2,7 @@
 // generation's fds in place and PDEATHSIG armed. Same runtime as a forked worker, none of the fork hazards.
 import { performance } from 'node:perf_hooks';
 import { attachDataset } from '../datasets/handle';
+import { native } from '../native';
 import type { RuntimeConfig } from '../protocol';
 import { BOARD_ENV, RUNTIME_ENV, SLOT_ENV } from '../protocol';
 import { registry } from '../registry';
@@ -16,6 +17,7 @@ delete process.env[RUNTIME_ENV];
 delete process.env[SLOT_ENV];
 delete process.env[BOARD_ENV];
 installExitPaths();
+native().ignoreTerminalStops(); // its process group is never the terminal's foreground one
 const reg = registry();
 reg.generation = config.generation;
 for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));

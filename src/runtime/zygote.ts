@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   delete process.env[RUNTIME_ENV];
   const shim = native();
   shim.setPdeathsig(PDEATHSIG);
+  shim.ignoreTerminalStops(); // its process group is never the terminal's foreground one
   if (shim.getppid() !== config.supervisorPid) process.exit(ORPHANED_EXIT);
   process.title = TITLE.zygote(config.generation, config.name);
   const reg = registry();

@@ -8,7 +8,7 @@ import { hugePagePolicy } from '../datasets/hugepages';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
-import { BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
+import { BENCH_NO_POPULATE_ENV, BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
 import type { SupervisorConfig } from './config';
 import type { Credentials } from './credentials';
 import type { GenerationState } from './generation-state';
@@ -75,7 +75,7 @@ export function generationOptions(cfg: SupervisorConfig, scoreboardFd: number, f
   const { name, app, mode, preload, env, idleGraceMs, listeners, credentials } = cfg;
   const heartbeatMs = heartbeatInterval(cfg.timeoutMs);
   const selfCheck = first && mode === 'fork';
-  return { name, app, mode, preload, env, idleGraceMs, listeners, credentials, scoreboardFd, heartbeatMs, selfCheck, populate: !hugePagePolicy().huge };
+  return { name, app, mode, preload, env, idleGraceMs, listeners, credentials, scoreboardFd, heartbeatMs, selfCheck, populate: !hugePagePolicy().huge && process.env[BENCH_NO_POPULATE_ENV] !== '1' };
 }
 
 /** Where a generation's zygote and workers report to the arbiter. */
@@ -175,11 +175,6 @@ export class Generation {
     return { ...process.env, [RUNTIME_ENV]: JSON.stringify(this.#config), ...extra };
   }
 
-  /**
-   * Fork mode: starts the zygote; it says zygote-ready (or zygote-error) on the event pipe. The shim spawns it, so
-   * nothing that patches child_process (APM agents, test harnesses) can add threads or hooks to it, and it runs in
-   * its own session (a terminal's ^C reaches only the supervisor, which stops everything in order).
-   */
   /** Opens the event pipe and, in fork mode, starts the zygote (logged); returns the zygote's pid, if any. */
   start(sinks: GenerationSinks): number | undefined {
     this.#open(sinks);
@@ -190,6 +185,13 @@ export class Generation {
     return pid;
   }
 
+  /**
+   * Fork mode: starts the zygote; it says zygote-ready (or zygote-error) on the event pipe. The shim spawns it, so
+   * nothing that patches child_process (APM agents, test harnesses) can add threads or hooks to it, and it runs in
+   * a process group of its own, which its workers share (a terminal's ^C reaches only the supervisor, which stops
+   * everything in order), in the supervisor's session: the scheduler's autogroup is the service's, as node:cluster's
+   * workers are (docs/ARCHITECTURE.md, "Processes").
+   */
   startZygote(): number {
     const [cmdRead, cmdWrite] = native().pipe();
     this.#cmdFd = cmdWrite; // stopZygote() and release() close it, also when the spawn below fails
@@ -241,7 +243,7 @@ export class Generation {
     }
     if (kill && this.#zygoteGroup !== undefined) {
       try {
-        // the zygote leads its own session and process group, which its forks share: this also ends a worker it
+        // the zygote leads its own process group, which its forks share: this also ends a worker it
         // forked but had not reported yet, even after the zygote itself died (the group lives while it has members)
         process.kill(-this.#zygoteGroup, 'SIGKILL');
       } catch {

@@ -40,6 +40,26 @@ export function startSuite(mode: 'fork' | 'exec'): void {
     for (const pid of pids) t.not(pid, p.pid, 'a worker is not the supervisor');
   });
 
+  t.test(`${mode}: workers run in the supervisor's session (one scheduler autogroup, as node:cluster's) but not its process group`, opts, async t => {
+    const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '2']);
+    const ids = (pid: number) => {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, , pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      return { pgrp, session };
+    };
+    const sup = ids(p.pid);
+    const workers = [...(await firstReplyPerWorker<Probe>(p.port, 2)).keys()];
+    for (const pid of workers) {
+      const w = ids(pid);
+      t.equal(w.session, sup.session, `worker ${pid}: the supervisor's session ${sup.session}`);
+      t.not(w.pgrp, sup.pgrp, `worker ${pid}: a process group (${w.pgrp}) other than the supervisor's (a terminal's ^C reaches only the supervisor)`);
+    }
+    if (mode === 'fork') {
+      const zygote = Number(/zygote started \(pid (\d+)\)/.exec(p.output())?.[1]);
+      t.same(workers.map(pid => ids(pid).pgrp), [zygote, zygote], 'forked workers are in the zygote\'s group (one SIGKILL ends them all)');
+    }
+  });
+
   t.test(`${mode}: identity and randomness differ across 4 workers`, opts, async t => {
     const p = await startPrefork(t, ['start', path.join(APPS, 'probe.js'), ...base, '--workers', '4']);
     const seen = await firstReplyPerWorker<Probe>(p.port, 4);

@@ -1,0 +1,23 @@
+// bench/run.js's sections and flags: one table, read by run.js (parsing, --help) and bench/report.js (the README).
+'use strict';
+
+/** The sections, in the order they run; --only picks some. */
+const SECTIONS = ['respawn', 'memory', 'throughput', 'hotloop', 'seed', 'load', 'reload'];
+
+/** Every flag: its default (full run), its --quick value, and what it means. One table feeds parsing and --help. */
+const FLAGS = {
+  quick: { bool: true, meaning: 'shorter runs and smaller data everywhere (about a minute)' },
+  only: { value: SECTIONS.join(','), meaning: 'the sections to run, comma-separated' },
+  nodes: { value: '20,24', quick: '', meaning: 'Node majors for throughput and hot-loop (fetched into .cache/node by scripts/fetch-node.sh); empty: this node only' },
+  samples: { value: '6', quick: '3', meaning: '(a) respawn samples per mode' },
+  rounds: { value: '4', quick: '2', meaning: '(c) alternated rounds per Node version' },
+  duration: { value: '4', quick: '2', meaning: '(c) seconds of wrk per run (after a 1 s warm-up)' },
+  variants: { value: 'prefork,cluster', meaning: '(c) what to measure: prefork, no-board (no scoreboard), cluster' },
+  'hot-elements': { value: String(64 * 2 ** 20), quick: String(8 * 2 ** 20), meaning: '(f) Float64Array elements scanned' },
+  'seed-size-mb': { value: '1536', quick: '128', meaning: '(g) MB of the summed Float64Array' },
+  'seed-runs': { value: '3', quick: '2', meaning: '(g) warm samples per row' },
+  json: { value: '', meaning: 'also write this run\'s results to FILE' },
+  readme: { value: 'yes', meaning: 'no: do not regenerate bench/README.md' },
+};
+
+module.exports = { SECTIONS, FLAGS };
