@@ -97,6 +97,20 @@ function barChart({ title, unit, bars, log = false, digits = 0 }) {
   return `${out.join('\n')}\n`;
 }
 
+/** bench/hot-loop.js's results as one row per Node, mode and kernel. */
+function hotRows(r) {
+  const out = [];
+  for (const [major, e] of Object.entries(r?.nodes ?? {})) {
+    for (const [mode, d] of Object.entries(e.rows ?? {})) {
+      for (const kernel of ['natural', 'param']) {
+        const k = d[kernel];
+        if (k?.ms) out.push({ major, version: e.version, mode, kernel, scans: k.ms, warm: k.warm, firstOverWarm: k.firstOverWarm, warmOverThreads: k.warmOverThreads, flags: mode === 'fork' ? e.zygoteFlags.join(' ') : '' });
+      }
+    }
+  }
+  return out;
+}
+
 // ---- the sections ---------------------------------------------------------------------------------------------------
 
 /** Each returns { md, charts: {name: svg} } for one section of the results, or undefined if it did not run. */
@@ -193,17 +207,23 @@ const SECTION_VIEWS = {
   },
 
   hotLoop(r) {
-    const rows = (r.rows ?? []).map(x => [`Node ${x.version}`, x.mode, x.kernel, ...x.scans.map(v => fmt(v, 0)), fmt(x.warm, 0), ratio(x.scans[0], x.warm), x.reference ? ratio(x.warm, x.reference) : '']);
-    const n = r.rows?.[0]?.scans.length ?? 8;
+    const rows = hotRows(r).map(x => [`Node ${x.version}`, x.mode, x.kernel, ...x.scans.map(v => fmt(v, 0)), fmt(x.warm, 0), `${fmt(x.firstOverWarm, 2)}x`, Number.isFinite(x.warmOverThreads) ? `${fmt(x.warmOverThreads, 2)}x` : '']);
+    const n = r.scans ?? 8;
+    const flags = Object.values(r.nodes ?? {}).filter(e => e.version).map(e => `Node ${e.version} (V8 ${e.v8}): ${e.zygoteFlags.length ? `\`${e.zygoteFlags.join(' ')}\`` : 'none'}`);
     const md = [
       '### (f) A hot loop over a dataset, from the first request',
       '',
-      r.description ?? '',
+      `\`bench/hot-loop.js\`: a handler scans a shared ${fmt(r.elements / 2 ** 20, 0)}M-element Float64Array (\`const v = dataset('big').array()\` at module level,`,
+      '`for (let i = 0; i < v.length; i++) s += v[i]` in the handler: `natural`; the same loop in a function over its',
+      'parameter: `param`), one request per scan to a 1-worker prefork, timed in the handler. Rows: fork mode with the',
+      'zygote\'s V8 flags of `src/supervisor/v8-tuning.ts`, fork mode without them (`fork-untuned`, where there are',
+      'some), exec mode, a plain `node` server, and a worker_thread over a SharedArrayBuffer (`threads`, the reference).',
+      `"warm" is the median of scans 3-${n}. Zygote flags: ${flags.join('; ')}.`,
       '',
-      mdTable(['Node', 'mode', 'kernel', ...Array.from({ length: n }, (_, i) => `scan ${i + 1}`), 'warm', 'first / warm', 'warm / threads+SAB'], rows),
-      ...(r.notes?.length ? ['', ...r.notes.map(l => `- ${l}`)] : []),
+      ...(hotRows(r).length ? ['![first scan](charts/hot-loop.svg)', ''] : []),
+      mdTable(['Node', 'row', 'kernel', ...Array.from({ length: n }, (_, i) => `#${i + 1}`), 'warm', 'first / warm', 'warm / threads'], rows),
     ].join('\n');
-    const bars = (r.rows ?? []).filter(x => x.kernel === 'natural').map(x => ({ label: `Node ${x.version} ${x.mode}: first`, value: x.scans[0], highlight: x.mode === 'fork' }));
+    const bars = hotRows(r).filter(x => x.kernel === 'natural').map(x => ({ label: `Node ${x.version} ${x.mode}`, value: x.scans[0], highlight: x.mode === 'fork' }));
     return { md, charts: bars.length ? { 'hot-loop': barChart({ title: 'natural loop over a shared Float64Array: first scan, ms', unit: 'ms', bars }) } : {} };
   },
 
@@ -310,7 +330,7 @@ function processTable(s) {
 /** Issue 10's three counts, its figures beside this run's. */
 function beforeAfter(s) {
   const rows = [];
-  const hl = s.hotLoop?.rows ?? [];
+  const hl = hotRows(s.hotLoop);
   for (const major of ['20', '22', '24']) {
     const fork = hl.find(x => x.major === major && x.mode === 'fork' && x.kernel === 'natural');
     const exec = hl.find(x => x.major === major && x.mode === 'exec' && x.kernel === 'natural');
@@ -326,7 +346,7 @@ function beforeAfter(s) {
 
 function machineLine(data) {
   const m = data.machine ?? {};
-  const versions = new Set([m.node, ...(data.sections.throughput?.byNode ?? []).map(n => n.version), ...(data.sections.hotLoop?.rows ?? []).map(r => r.version)].filter(Boolean));
+  const versions = new Set([m.node, ...(data.sections.throughput?.byNode ?? []).map(n => n.version), ...Object.values(data.sections.hotLoop?.nodes ?? {}).map(e => e.version)].filter(Boolean));
   return `${m.nproc} vCPUs (${m.cpu}), ${m.memGB} GiB RAM, Linux ${m.kernel}, shared-memory THP \`${/\[(\w+)\]/.exec(m.thpShmem ?? '')?.[1] ?? m.thpShmem}\`; Node ${[...versions].join(', ')} (bench/run.js itself on ${m.node}).`;
 }
 

@@ -71,8 +71,10 @@ function parseFlags(argv) {
   const list = v => v.split(',').filter(Boolean);
   out.only = list(out.only);
   for (const sec of out.only) if (!SECTIONS.includes(sec)) usage(`--only: unknown section '${sec}' (sections: ${SECTIONS.join(', ')})`);
-  out.nodes = list(out.nodes);
-  for (const v of out.nodes) if (!/^\d+$/.test(v)) usage(`--nodes: expected Node majors like 20,24, got '${v}'`);
+  for (const k of ['nodes', 'hot-nodes']) {
+    out[k] = list(out[k]);
+    for (const v of out[k]) if (!/^\d+$/.test(v)) usage(`--${k}: expected Node majors like 20,24, got '${v}'`);
+  }
   out.variants = list(out.variants);
   for (const v of out.variants) if (!['prefork', 'no-board', 'cluster'].includes(v)) usage(`--variants: unknown '${v}' (prefork, no-board, cluster)`);
   if (!['yes', 'no'].includes(out.readme)) usage(`--readme: expected yes or no, got '${out.readme}'`);
@@ -93,6 +95,7 @@ const CFG = {
   nodes: OPTS.nodes,
   datasetMB: 200,
   hotElements: OPTS['hot-elements'],
+  hotNodes: OPTS['hot-nodes'],
   seedSizeMB: OPTS['seed-size-mb'],
   seedRuns: OPTS['seed-runs'],
   childTimeoutS: QUICK ? 300 : 900,
@@ -662,8 +665,13 @@ async function runChildBench(results, key, file, args, title) {
   if (timedOut || code !== 0) process.exitCode = 1;
 }
 
-const runHotLoopBench = results =>
-  runChildBench(results, 'hotLoop', path.join(__dirname, 'hot-loop.js'), ['--elements', String(CFG.hotElements), ...(CFG.nodes.length ? ['--nodes', CFG.nodes.join(',')] : [])], '(f) bench/hot-loop.js: a hot loop over a dataset, the first scans');
+const runHotLoopBench = results => {
+  const own = process.versions.node.split('.')[0];
+  const majors = CFG.hotNodes.length ? CFG.hotNodes : [own];
+  // hot-loop.js finds the other Nodes in .cache/node, where scripts/fetch-node.sh puts them
+  for (const v of majors) if (v !== own) spawnSync(path.join(ROOT, 'scripts', 'fetch-node.sh'), [v], { stdio: 'ignore' });
+  return runChildBench(results, 'hotLoop', path.join(__dirname, 'hot-loop.js'), ['--elements', String(CFG.hotElements), '--nodes', majors.join(',')], '(f) bench/hot-loop.js: a hot loop over a dataset, the first scans');
+};
 const runSeedBench = results =>
   runChildBench(results, 'seed', path.join(__dirname, 'seed.js'), ['--size-mb', String(CFG.seedSizeMB), '--runs', String(CFG.seedRuns), '--sessions', '1'], '(g) bench/seed.js: the seed\'s table, one big array summed by N workers');
 const runLoadBench = results =>

@@ -318,8 +318,41 @@ static napi_value set_cloexec_js(napi_env env, napi_callback_info info) {
   return rc < 0 ? pf_throw_errno(env, "fcntl(FD_CLOEXEC)", -rc) : pf_undefined(env);
 }
 
+/* trimMalloc() -> whether malloc gave memory back to the kernel */
+static napi_value trim_malloc_js(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value b;
+  napi_get_boolean(env, pf_trim_malloc() != 0, &b);
+  return b;
+}
+
+/* fillRandom(u8) fills the Uint8Array from the kernel's CSPRNG */
+static napi_value fill_random_js(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (!pf_args(env, info, 1, a)) return NULL;
+  napi_typedarray_type type;
+  size_t length, byte_offset;
+  void *data;
+  napi_value ab;
+  bool is_ta = false;
+  napi_is_typedarray(env, a[0], &is_ta);
+  if (!is_ta) {
+    napi_throw_type_error(env, "EINVAL", "expected a Uint8Array");
+    return NULL;
+  }
+  PF_CALL(env, napi_get_typedarray_info(env, a[0], &type, &length, &data, &ab, &byte_offset));
+  if (type != napi_uint8_array) {
+    napi_throw_type_error(env, "EINVAL", "expected a Uint8Array");
+    return NULL;
+  }
+  int rc = pf_getrandom(data, length);
+  return rc < 0 ? pf_throw_errno(env, "getrandom", -rc) : pf_undefined(env);
+}
+
 void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "doubleFork", double_fork_js);
+  pf_export(env, exports, "trimMalloc", trim_malloc_js);
+  pf_export(env, exports, "fillRandom", fill_random_js);
   pf_export(env, exports, "spawn", spawn_js);
   pf_export(env, exports, "setSubreaper", set_subreaper_js);
   pf_export(env, exports, "setPdeathsig", set_pdeathsig_js);

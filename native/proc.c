@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -48,6 +51,33 @@ int pf_dofork_sweep(void) {
   }
   close(fd);
   return count;
+}
+
+/* Returns the free memory of malloc's heap to the kernel (glibc's malloc_trim(0), which also drops whole free pages
+ * in the middle of the heap): a zygote calls it just before it forks, so no child inherits a resident page that holds
+ * nothing. Returns 1 if memory was released, 0 if not (or not glibc). */
+int pf_trim_malloc(void) {
+#ifdef __GLIBC__
+  return malloc_trim(0);
+#else
+  return 0;
+#endif
+}
+
+/* Fills buf with len bytes from the kernel's CSPRNG (getrandom(2), blocking only until it is seeded once at boot).
+ * A forked worker seeds Math.random with it: cheaper after fork than OpenSSL, whose generator reseeds itself (and
+ * writes its state) on the first use in each child. Returns 0 or -errno. */
+int pf_getrandom(void *buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    long n = syscall(SYS_getrandom, (char *)buf + done, len - done, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    done += (size_t)n;
+  }
+  return 0;
 }
 
 /* Forks twice: returns 0 in the grandchild, the grandchild's pid in the caller (the middle process exits at once). */

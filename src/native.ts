@@ -15,6 +15,10 @@ export interface Binding {
   populate(buffer: ArrayBuffer): void;
 
   doubleFork(): number;
+  /** glibc's malloc_trim(0): gives malloc's free pages back to the kernel; whether any were (false off glibc). */
+  trimMalloc(): boolean;
+  /** Fills `bytes` from the kernel's CSPRNG (getrandom(2)). */
+  fillRandom(bytes: Uint8Array): void;
   /** fork+exec with the fd table `fds`; `uid`/`gid` -1 keep the caller's (a gid also drops supplementary groups). */
   spawn(file: string, argv: string[], envp: string[], fds: number[], pdeathsig: number, ownGroup: boolean, uid: number, gid: number): number;
   setSubreaper(): void;

@@ -22,9 +22,21 @@ t.test('ignoreTerminalStops: SIGTTOU and SIGTTIN ignored (bits 22 and 21 of SigI
 t.test('the shim exports exactly the Binding functions', async t => {
   const binding = native() as unknown as Record<string, unknown>;
   t.same(Object.keys(binding).sort(), [
-    'doubleFork', 'exit', 'fillFromBuffer', 'fillFromFd', 'getSeals', 'getpid', 'getppid', 'ignoreTerminalStops', 'listenTcp', 'listenUnix',
+    'doubleFork', 'exit', 'fillFromBuffer', 'fillFromFd', 'fillRandom', 'getSeals', 'getpid', 'getppid', 'ignoreTerminalStops', 'listenTcp', 'listenUnix',
     'map', 'memfdCreate', 'peerCred', 'pipe', 'populate', 'reap', 'reapOrphans', 'sdNotify', 'seal', 'setCloexec', 'setPdeathsig', 'setSubreaper',
-    'socketInfo', 'spawn', 'watchPid',
+    'socketInfo', 'spawn', 'trimMalloc', 'watchPid',
   ]);
   t.ok(Object.values(binding).every(f => typeof f === 'function'), 'all functions');
+});
+
+t.test('fillRandom fills a Uint8Array from the kernel and refuses anything else', async t => {
+  const a = new Uint8Array(32);
+  const b = new Uint8Array(32);
+  native().fillRandom(a);
+  native().fillRandom(b);
+  t.not(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
+  t.ok(a.some(x => x !== 0));
+  t.throws(() => native().fillRandom(new Uint16Array(4) as unknown as Uint8Array));
+  t.throws(() => native().fillRandom('x' as unknown as Uint8Array));
+  t.equal(typeof native().trimMalloc(), 'boolean');
 });

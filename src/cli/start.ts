@@ -9,6 +9,7 @@ import { Supervisor, type SupervisorConfig } from '../supervisor/service';
 import type { Listener } from '../supervisor/listeners';
 import { activatedListeners, passedSockets } from '../supervisor/activation';
 import { resolveCredentials } from '../supervisor/credentials';
+import { v8Tuning } from '../supervisor/v8-tuning';
 import { forkUnsafeReason } from './node-support';
 import { inheritance, type Inheritance } from '../supervisor/upgrade';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
@@ -185,6 +186,8 @@ export async function start(args: StartArgs): Promise<number> {
   configureStartLog(args, cfg.name);
   const unsafe = knownUnsafe();
   if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: fork mode is not safe on this Node (${unsafe}); Node 24 forks`);
+  const slow = cfg.mode === 'fork' ? v8Tuning().forkSlow : undefined;
+  if (slow) log.warn(`hot loops: on Node ${process.versions.node}, ${slow}`);
   if (cfg.credentials) log.info(`zygotes and workers run as ${cfg.credentials.label}; the supervisor keeps uid ${process.getuid?.() ?? '?'}`);
   const listeners = listenersFor(args.bind, upgrade);
   try {

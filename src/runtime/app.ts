@@ -48,24 +48,55 @@ export function isEsm(file: string): boolean {
   }
 }
 
+/** The app's module file and whether it is an ES module: resolved once per process (in a zygote, for all its workers). */
+let resolved: { app: string; file: string; esm: boolean } | undefined;
+
+function resolveApp(app: string): { file: string; esm: boolean } {
+  if (resolved?.app !== app) {
+    const file = resolveAppFile(app);
+    resolved = { app, file, esm: isEsm(file) };
+  }
+  return resolved;
+}
+
 /**
  * Imports the app and returns its default export. CommonJS goes through require(): a worker that need not start
  * the ESM loader boots faster and keeps less private memory.
  */
 export async function importApp(app: string): Promise<unknown> {
-  const file = resolveAppFile(app);
-  if (!isEsm(file)) return require(file) as unknown;
+  const { file, esm } = resolveApp(app);
+  if (!esm) return require(file) as unknown;
   const ns = (await import(pathToFileURL(file).href)) as { default?: unknown };
   return 'default' in ns ? ns.default : ns;
 }
 
 /**
- * Zygote: loads what every worker would otherwise load cold after fork (the ESM loader, node:cluster, which net
- * requires on the first listen), so forked workers start warm. Creates no handles.
+ * Zygote: does what every forked worker would otherwise do cold after fork, so that each child inherits it instead
+ * of writing it into private pages: loads node:cluster (net requires it on the first listen), creates the stdio
+ * streams (every worker creates them in afterFork, to make them blocking; building a socket or pipe stream runs and
+ * compiles a good deal of code), resolves the app's module once (the workers reuse the answer and the loader's
+ * caches; on Node 22 resolving it cold costs a worker some 0.4 MB), and loads the ESM loader when the app is an ES
+ * module. A CommonJS app's workers never start the ESM loader (importApp uses require()), so for one the zygote does
+ * not load it: less memory for every worker to share. Creates no handles of its own: the stdio streams wrap fds 1 and
+ * 2, as --preload always made them in the zygote.
  */
-export async function warmUp(): Promise<void> {
+export async function warmUp(app: string): Promise<void> {
   require('node:cluster');
-  await import(pathToFileURL(__filename).href);
+  // blocking, as afterFork makes them in every worker: creating a pipe's stream made its file description non-blocking,
+  // and the zygote's own messages go out with fs.writeSync(2)
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(true);
+  }
+  let esm = true;
+  try {
+    const target = resolveApp(app);
+    esm = target.esm;
+    // resolving the module (stat, realpath, package scopes) fills the CommonJS loader's caches that require() reads
+    if (!esm) require.resolve(target.file);
+  } catch {
+    // the worker reports a missing app when it imports it
+  }
+  if (esm) await import(pathToFileURL(__filename).href);
 }
 
 /** Classifies what the app exported. */

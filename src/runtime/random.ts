@@ -2,6 +2,7 @@
 // randomUUID/randomInt caches would repeat across children if the zygote filled them. The zygote gets cache-free
 // versions; each worker gets a Math.random seeded from the kernel and Node's originals back.
 import crypto = require('node:crypto');
+import { native } from '../native';
 
 type Crypto = typeof crypto;
 const originals = { randomUUID: crypto.randomUUID, randomInt: crypto.randomInt };
@@ -49,7 +50,11 @@ export function reseedAfterFork(): void {
   c.randomUUID = originals.randomUUID;
   c.randomInt = originals.randomInt;
   if (webCrypto && webRandomUUID) webCrypto.randomUUID = webRandomUUID;
-  Math.random = seededRandom(crypto.randomBytes(16));
+  // the seed comes straight from the kernel: OpenSSL's generator, which crypto.randomBytes uses, reseeds itself on
+  // its first use in each child and writes its state into private pages, which an idle worker need not pay for
+  const seed = Buffer.alloc(16);
+  native().fillRandom(seed);
+  Math.random = seededRandom(seed);
 }
 
 /** xoshiro128** seeded from 16 bytes, giving 53-bit doubles in [0, 1) like V8's. */

@@ -9,6 +9,7 @@ import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
 import { BENCH_NO_POPULATE_ENV, BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
+import { v8Tuning } from './v8-tuning';
 import type { SupervisorConfig } from './config';
 import type { Credentials } from './credentials';
 import type { GenerationState } from './generation-state';
@@ -205,7 +206,9 @@ export class Generation {
     fds[0] = cmdRead;
     let pid: number;
     try {
-      pid = native().spawn(process.execPath, [process.execPath, '--single-threaded', path.join(RUNTIME_DIR, 'zygote.js')], envList(env), fds, PDEATHSIG, true, ...this.#ids());
+      // the V8 flags of this Node's row in src/supervisor/v8-tuning.ts (hot loops at full speed in forked workers)
+      const argv = [process.execPath, '--single-threaded', ...v8Tuning().zygoteFlags, path.join(RUNTIME_DIR, 'zygote.js')];
+      pid = native().spawn(process.execPath, argv, envList(env), fds, PDEATHSIG, true, ...this.#ids());
     } finally {
       fs.closeSync(cmdRead);
     }
