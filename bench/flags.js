@@ -15,6 +15,7 @@ const FLAGS = {
   variants: { value: 'prefork,cluster', meaning: '(c) what to measure: prefork, no-board (no scoreboard), cluster' },
   'hot-nodes': { value: '20,22,24,26', quick: '', meaning: '(f) Node majors for the hot loop; empty: this node only' },
   'hot-elements': { value: String(64 * 2 ** 20), quick: String(8 * 2 ** 20), meaning: '(f) Float64Array elements scanned' },
+  'seed-node': { value: '24', quick: '', meaning: '(g) the Node major the seed table runs on (the recommended one); empty: this node' },
   'seed-size-mb': { value: '1536', quick: '128', meaning: '(g) MB of the summed Float64Array' },
   'seed-runs': { value: '3', quick: '2', meaning: '(g) warm samples per row' },
   json: { value: '', meaning: 'also write this run\'s results to FILE' },

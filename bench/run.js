@@ -71,6 +71,7 @@ function parseFlags(argv) {
   const list = v => v.split(',').filter(Boolean);
   out.only = list(out.only);
   for (const sec of out.only) if (!SECTIONS.includes(sec)) usage(`--only: unknown section '${sec}' (sections: ${SECTIONS.join(', ')})`);
+  if (out['seed-node'] && !/^\d+$/.test(out['seed-node'])) usage(`--seed-node: expected a Node major like 24, got '${out['seed-node']}'`);
   for (const k of ['nodes', 'hot-nodes']) {
     out[k] = list(out[k]);
     for (const v of out[k]) if (!/^\d+$/.test(v)) usage(`--${k}: expected Node majors like 20,24, got '${v}'`);
@@ -98,6 +99,7 @@ const CFG = {
   hotNodes: OPTS['hot-nodes'],
   seedSizeMB: OPTS['seed-size-mb'],
   seedRuns: OPTS['seed-runs'],
+  seedNode: OPTS['seed-node'],
   childTimeoutS: QUICK ? 300 : 900,
   limitS: QUICK ? 900 : 2400,
 };
@@ -672,8 +674,16 @@ const runHotLoopBench = results => {
   for (const v of majors) if (v !== own) spawnSync(path.join(ROOT, 'scripts', 'fetch-node.sh'), [v], { stdio: 'ignore' });
   return runChildBench(results, 'hotLoop', path.join(__dirname, 'hot-loop.js'), ['--elements', String(CFG.hotElements), '--nodes', majors.join(',')], '(f) bench/hot-loop.js: a hot loop over a dataset, the first scans');
 };
-const runSeedBench = results =>
-  runChildBench(results, 'seed', path.join(__dirname, 'seed.js'), ['--size-mb', String(CFG.seedSizeMB), '--runs', String(CFG.seedRuns), '--sessions', '1'], '(g) bench/seed.js: the seed\'s table, one big array summed by N workers');
+const runSeedBench = results => {
+  const own = process.versions.node.split('.')[0];
+  let node = [];
+  if (CFG.seedNode && CFG.seedNode !== own) {
+    const r = spawnSync(path.join(ROOT, 'scripts', 'fetch-node.sh'), [CFG.seedNode], { encoding: 'utf8' });
+    if (r.status === 0) node = ['--node', r.stdout.trim()];
+    else console.log(`  Node ${CFG.seedNode} is not available (${(r.stderr || '').trim()}): the seed table runs on ${process.version}`);
+  }
+  return runChildBench(results, 'seed', path.join(__dirname, 'seed.js'), ['--size-mb', String(CFG.seedSizeMB), '--runs', String(CFG.seedRuns), '--sessions', '1', ...node], '(g) bench/seed.js: the seed\'s table, one big array summed by N workers');
+};
 const runLoadBench = results =>
   runChildBench(results, 'load', LOAD_BENCH, QUICK ? ['--size-mb', '200'] : [], '(d) bench/load.js: dataset loading');
 const runReloadBench = results =>
