@@ -1,6 +1,9 @@
 // --watch and --watch-app: reload when a shared file or the app's code changes. It watches the parent directories
 // (not the files), so `mv new.npy data.npy` (a new inode) and editors' rename dances are seen; it waits for writes
-// to finish and debounces bursts into one reload. A deleted file reloads nothing: the generation keeps serving.
+// to finish and debounces bursts into one reload. A deleted file reloads nothing: the generation keeps serving. A
+// burst whose files are as they were at the last reload (same inode, size and mtime: a rename's events that arrive
+// split across the debounce) reloads nothing either.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FSWatcher } from 'chokidar' with { 'resolution-mode': 'import' };
 
@@ -31,6 +34,17 @@ export async function watchSources(opts: WatchOptions): Promise<() => Promise<vo
     depth: appDir ? 20 : 0,
     ignored: p => /[\\/](node_modules|\.git)([\\/]|$)/.test(p),
   });
+  /** What each file was (inode, size, mtime) when it last caused a reload, or at start. */
+  const seen = new Map<string, string>();
+  const signature = (p: string) => {
+    try {
+      const st = fs.statSync(p, { bigint: true });
+      return `${st.ino}:${st.size}:${st.mtimeNs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  for (const f of files) seen.set(f, signature(f));
   let timer: NodeJS.Timeout | undefined;
   const changed = new Set<string>();
   const schedule = (p: string) => {
@@ -38,9 +52,10 @@ export async function watchSources(opts: WatchOptions): Promise<() => Promise<vo
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
-      const what = [...changed].join(', ');
+      const now = [...changed].filter(f => seen.get(f) !== signature(f));
       changed.clear();
-      opts.onChange(what);
+      for (const f of now) seen.set(f, signature(f));
+      if (now.length) opts.onChange(now.join(', '));
     }, opts.debounceMs);
   };
   const relevant = (p: string) => files.has(p) || (inApp(p) && CODE.test(p));
