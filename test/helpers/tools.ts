@@ -1,11 +1,17 @@
-// System tools that some tests use as real peers (mandoc lints the man page, wrk loads the server during reloads).
+// System tools that some tests use as real peers (mandoc lints the man page, wrk loads the server during reloads,
+// a cross compiler and qemu-user build and run the linux-arm64 prebuild).
 // A test that needs one asks first: where the tool is missing it is skipped with the one-line install command,
 // except under CI (CI=true, as .ci/run is run), where a missing tool is a failure: CI must run everything.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The Debian package that ships each tool. */
-const PACKAGE: Record<string, string> = { unshare: 'util-linux', mandoc: 'mandoc', wrk: 'wrk', script: 'bsdutils', setpriv: 'util-linux', python3: 'python3', 'systemd-socket-activate': 'systemd', 'systemd-analyze': 'systemd' };
+const PACKAGE: Record<string, string> = {
+  unshare: 'util-linux', mandoc: 'mandoc', wrk: 'wrk', script: 'bsdutils', setpriv: 'util-linux', python3: 'python3', 'systemd-socket-activate': 'systemd', 'systemd-analyze': 'systemd',
+  // the linux-arm64 prebuild: Debian's cross compiler builds it (g++'s package also brings the arm64 libstdc++ that the
+  // arm64 node needs), qemu-user runs it (test/packaging.ts)
+  'aarch64-linux-gnu-g++': 'g++-aarch64-linux-gnu', 'qemu-aarch64-static': 'qemu-user-static',
+};
 
 const underCi = () => process.env.CI === 'true';
 
