@@ -28,6 +28,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { descendants, isAlive } = require('./procs');
 const { performance } = require('node:perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -121,15 +122,6 @@ function track(pid, label) {
   if (pid > 0 && !tracked.has(pid)) tracked.set(pid, label);
 }
 
-function isAlive(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) [ZX]/s.test(stat);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A process of the kinds this script starts, node or wrk, by its executable (guards against a recycled pid before we
  * signal it; not by its command line, which prefork's processes rewrite to `prefork: worker 1.1 [NAME]`).
@@ -140,31 +132,6 @@ function isOurs(pid) {
   } catch {
     return false;
   }
-}
-
-/** Every live descendant of `roots`, from the ppid fields in /proc (this kernel has no /proc/PID/task/TID/children). */
-function descendants(roots) {
-  const children = new Map();
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  const out = [];
-  const queue = [...roots];
-  while (queue.length) {
-    for (const c of children.get(queue.shift()) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
 }
 
 function kill(pid, signal = 'SIGKILL') {

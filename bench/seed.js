@@ -89,6 +89,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { descendants, isAlive } = require('./procs');
 const { performance } = require('node:perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -166,38 +167,6 @@ try {
 const tracked = new Set();
 const tempFiles = new Set();
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-seed-'));
-
-function descendants(roots) {
-  const children = new Map();
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  const out = [];
-  const queue = [...roots];
-  while (queue.length) {
-    for (const c of children.get(queue.shift()) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
-}
-
-function isAlive(pid) {
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 /** Kills `pids` and every descendant (prefork's workers are the supervisor's children: it is their subreaper). */
 function killTree(pids) {

@@ -4,8 +4,7 @@
 // handle or thread behind and --preload accepts it.
 'use strict';
 const fs = require('node:fs');
-const { performance } = require('node:perf_hooks');
-const { sumParam, slice } = require('./seed-kernel.js');
+const { sumHandler } = require('./seed-kernel.js');
 
 const big = (() => {
   const file = process.env.SEED_FILE;
@@ -26,17 +25,4 @@ const big = (() => {
   return arr;
 })();
 
-module.exports = (req, res) => {
-  const q = new URL(req.url, 'http://x').searchParams;
-  res.setHeader('content-type', 'application/json');
-  if (q.has('whoami')) return res.end(JSON.stringify({ pid: process.pid }));
-  const [lo, hi] = slice(big.length, Number(q.get('part')), Number(q.get('of')));
-  const t = performance.now();
-  let sum;
-  if (q.get('kernel') === 'param') sum = sumParam(big, lo, hi);
-  else {
-    sum = 0;
-    for (let i = lo; i < hi; i++) sum += big[i];
-  }
-  res.end(JSON.stringify({ sum, pid: process.pid, ms: performance.now() - t }));
-};
+module.exports = sumHandler(big);

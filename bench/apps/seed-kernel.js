@@ -14,4 +14,26 @@ function slice(n, part, of) {
   return [Math.floor((part * n) / of), Math.floor(((part + 1) * n) / of)];
 }
 
-module.exports = { sumParam, slice };
+/**
+ * The prefork rows' request listener over `big` (seed-sum.js: the shared dataset; seed-cow.js: a heap array): the
+ * natural loop reads `big` from its closure, as a handler reads a module-level array.
+ */
+function sumHandler(big) {
+  const { performance } = require('node:perf_hooks');
+  return (req, res) => {
+    const q = new URL(req.url, 'http://x').searchParams;
+    res.setHeader('content-type', 'application/json');
+    if (q.has('whoami')) return res.end(JSON.stringify({ pid: process.pid }));
+    const [lo, hi] = slice(big.length, Number(q.get('part')), Number(q.get('of')));
+    const t = performance.now();
+    let sum;
+    if (q.get('kernel') === 'param') sum = sumParam(big, lo, hi);
+    else {
+      sum = 0;
+      for (let i = lo; i < hi; i++) sum += big[i];
+    }
+    res.end(JSON.stringify({ sum, pid: process.pid, ms: performance.now() - t }));
+  };
+}
+
+module.exports = { sumParam, slice, sumHandler };
