@@ -178,12 +178,12 @@ const SECTION_VIEWS = {
 
   throughput(r) {
     const byNode = r.byNode ?? [];
-    const label = { prefork: 'prefork (fork mode)', 'no-board': 'prefork, no scoreboard', cluster: 'node:cluster' };
+    const label = { prefork: 'prefork (fork mode)', 'no-board': 'prefork, no scoreboard', cluster: 'node:cluster', pm2: 'PM2 cluster mode' };
     const rows = [];
     const bars = [];
     for (const n of byNode) {
       for (const [kind, s] of Object.entries(n.summary)) {
-        rows.push([`Node ${n.version}: ${label[kind] ?? kind}`, fmt(s.rps, 0), fmt(s.p50, 2), fmt(s.p99, 2), String(s.errors), kind === 'prefork' ? ratio(s.rps, n.summary.cluster?.rps) : '']);
+        rows.push([`Node ${n.version}: ${label[kind] ?? kind}`, fmt(s.rps, 0), fmt(s.p50, 2), fmt(s.p99, 2), String(s.errors), kind === 'cluster' ? '1.00x' : ratio(s.rps, n.summary.cluster?.rps)]);
         bars.push({ label: `${n.version} ${label[kind] ?? kind}`, value: s.rps, highlight: kind === 'prefork' });
       }
     }
@@ -192,14 +192,15 @@ const SECTION_VIEWS = {
     const md = [
       '### (c) Requests per second',
       '',
-      '`bench/apps/hello.js` (a 17-byte JSON answer), 2 workers, under prefork in fork mode and under node:cluster (its',
-      'default round-robin), the same handler and the same Node. `wrk -t1` (one thread: the load generator takes at most',
+      '`bench/apps/hello.js` (a 17-byte JSON answer), 2 workers, under prefork in fork mode, under node:cluster (its',
+      'default round-robin) and under PM2\'s cluster mode (`pm2 start bench/apps/pm2-hello.js -i 2`, a PM2_HOME of its',
+      'own; PM2 is a devDependency), the same handler and the same Node. `wrk -t1` (one thread: the load generator takes at most',
       `one of the two cores), ${any ? any.runs.length / Object.keys(any.summary).length : '?'} rounds alternated (each round backwards from the last), a fresh server per run,`,
       '1 s of warm-up discarded. The ratio is taken per round (neighbours in time); the table has medians.',
       '',
       '![req/s](charts/throughput.svg)',
       '',
-      mdTable(['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs node:cluster'], rows),
+      mdTable(['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/s vs node:cluster'], rows),
       '',
       ...rounds.map(l => `- ${l}`),
     ].join('\n');
@@ -312,13 +313,14 @@ function processTable(s) {
   const m = s.memory?.idle;
   const w = label => m?.find(x => x.label === label);
   const pssOf = x => (x ? `${fmt(mib(median(x.workers.map(v => v.Pss_Anon))), 2)} MiB` : '-');
-  if (m) rows.push(['private memory per idle worker (Pss_Anon)', `fork ${pssOf(w('prefork fork'))}`, `exec ${pssOf(w('prefork exec'))}`, `node:cluster ${pssOf(w('node:cluster'))}`]);
+  if (m) rows.push(['private memory per idle worker (Pss_Anon)', `fork ${pssOf(w('prefork fork'))}`, `exec ${pssOf(w('prefork exec'))}`, `node:cluster ${pssOf(w('node:cluster'))}${w('PM2 cluster mode') ? `; PM2 cluster mode ${pssOf(w('PM2 cluster mode'))}` : ''}`]);
   const sh = s.memory?.shared?.[0];
   if (sh) rows.push([`shared memory per worker, ${sh.label.replace(/^prefork fork \+ /, '')} dataset (Pss_Shmem)`, `${fmt(mib(median(sh.workers.map(v => v.Pss_Shmem))), 1)} MiB`, `of ${fmt(mib(median(sh.workers.map(v => v.RssShmem))), 1)} MiB mapped`, '']);
   for (const n of s.throughput?.byNode ?? []) {
     const p = n.summary.prefork;
     const c = n.summary.cluster;
-    if (p && c) rows.push([`hello app req/s (p99), Node ${n.version}`, `prefork ${fmt(p.rps, 0)} (${fmt(p.p99, 2)} ms)`, `node:cluster ${fmt(c.rps, 0)} (${fmt(c.p99, 2)} ms)`, `**${fmt(n.clusterRatio, 2)}x**`]);
+    const m = n.summary.pm2;
+    if (p && c) rows.push([`hello app req/s (p99), Node ${n.version}`, `prefork ${fmt(p.rps, 0)} (${fmt(p.p99, 2)} ms)`, `node:cluster ${fmt(c.rps, 0)} (${fmt(c.p99, 2)} ms)`, `**${fmt(n.clusterRatio, 2)}x**${m ? `; PM2 cluster mode ${fmt(m.rps, 0)} (${fmt(m.p99, 2)} ms), prefork ${ratio(p.rps, m.rps)}` : ''}`]);
   }
   const l = s.reload?.latency?.[0];
   const u = s.reload?.underLoad;

@@ -78,7 +78,7 @@ function parseFlags(argv) {
     for (const v of out[k]) if (!/^\d+$/.test(v)) usage(`--${k}: expected Node majors like 20,24, got '${v}'`);
   }
   out.variants = list(out.variants);
-  for (const v of out.variants) if (!['prefork', 'no-board', 'cluster'].includes(v)) usage(`--variants: unknown '${v}' (prefork, no-board, cluster)`);
+  for (const v of out.variants) if (!['prefork', 'no-board', 'cluster', 'pm2'].includes(v)) usage(`--variants: unknown '${v}' (prefork, no-board, cluster, pm2)`);
   if (!['yes', 'no'].includes(out.readme)) usage(`--readme: expected yes or no, got '${out.readme}'`);
   return out;
 }
@@ -286,6 +286,76 @@ async function startCluster(node = process.execPath) {
   }
 }
 
+/** A free TCP port on 127.0.0.1 (for PM2, whose apps listen on a port they are given). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = require('node:net').createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const PM2_BIN = (() => {
+  try {
+    return require.resolve('pm2/bin/pm2');
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * PM2's cluster mode (pm2, a devDependency) with 2 instances of bench/apps/pm2-hello.js, in a PM2_HOME of its own;
+ * resolves once the app answers, with the port, the workers' pids and the daemon's. stop() is `pm2 kill`, then the
+ * daemon's tree by pid.
+ */
+async function startPm2(node = process.execPath) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-bench-pm2-'));
+  const port = await freePort();
+  const env = { ...cleanEnv(), PM2_HOME: home, PORT: String(port) };
+  const pm2 = args => spawnSync(node, [PM2_BIN, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+  const daemonPid = () => Number(fs.existsSync(path.join(home, 'pm2.pid')) ? fs.readFileSync(path.join(home, 'pm2.pid'), 'utf8') : 0);
+  const stop = async () => {
+    const daemon = daemonPid();
+    pm2(['kill']);
+    await killTree(daemon ? [daemon] : []);
+    fs.rmSync(home, { recursive: true, force: true });
+  };
+  const started = pm2(['start', path.join(__dirname, 'apps', 'pm2-hello.js'), '-i', '2', '--name', 'bench-hello']);
+  track(daemonPid(), 'pm2 daemon');
+  try {
+    if (started.status !== 0) throw new Error(`pm2 start exited with ${started.status}: ${started.stderr}`);
+    const end = Date.now() + 15_000;
+    let workers = [];
+    while (Date.now() < end) {
+      const list = JSON.parse(pm2(['jlist']).stdout || '[]');
+      workers = list.filter(p => p.pm2_env?.status === 'online').map(p => p.pid);
+      if (workers.length === 2 && (await answers(port))) break;
+      await sleep(100);
+    }
+    if (workers.length !== 2) throw new Error('pm2: 2 instances did not come online within 15 s');
+    for (const w of workers) track(w, 'pm2 worker');
+    return { port, workers, pid: daemonPid(), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Whether an HTTP GET of / on `port` answers 200. */
+function answers(port) {
+  return new Promise(resolve => {
+    const req = require('node:http').get({ host: '127.0.0.1', port, path: '/', agent: false }, res => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(1000, () => req.destroy());
+  });
+}
+
 /** A plain `node -e` http server with the same handler: the no-process-manager baseline. */
 async function startPlain() {
   const code = `const s = require('node:http').createServer(require(${JSON.stringify(HELLO)}));` +
@@ -443,6 +513,7 @@ async function benchMemory(results) {
   const runs = [];
   for (const mode of Object.keys(MODES)) runs.push(await memoryOf(`prefork ${mode}`, () => startPrefork([HELLO, '--workers', '2', ...MODES[mode]])));
   runs.push(await memoryOf('node:cluster', startCluster));
+  if (PM2_BIN) runs.push(await memoryOf('PM2 cluster mode', startPm2));
   const plain = [];
   try {
     plain.push(await startPlain(), await startPlain());
@@ -489,6 +560,7 @@ const THROUGHPUT = {
   prefork: { label: 'prefork', start: node => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'], 30_000, {}, node) },
   'no-board': { label: 'prefork, no scoreboard', start: node => startPrefork([HELLO, '--workers', '2', '--worker-mode', 'fork'], 30_000, { [NO_SCOREBOARD_ENV]: '1' }, node) },
   cluster: { label: 'node:cluster', start: node => startCluster(node) },
+  pm2: { label: 'PM2 cluster mode', start: node => startPm2(node) },
 };
 
 /** wrk -t1 (one thread, so the load generator takes at most one core of two) against `port`; parsed figures. */
