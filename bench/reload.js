@@ -124,12 +124,12 @@ async function errorsUnderLoad(label, port, n, reload) {
 
 async function main() {
   const small = ensureFile(1000); // 256 kB
-  const reloads = quick ? 3 : 5;
+  const reloads = quick ? 3 : 4;
   console.log(`reload latency (2 workers, ${os.cpus().length} CPUs, node ${process.version}):`);
   const latencies = [await latency('small', small, reloads)];
   if (!quick) latencies.push(await latency('1.5 GB', ensureFile(6_000_000), reloads));
 
-  const n = quick ? 4 : 10;
+  const n = quick ? 4 : 8;
   console.log(`\nfailed requests of a keep-alive load (20 connections, a client that honours Connection: close) during ${n} reloads:`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-bench-'));
   try {

@@ -617,23 +617,25 @@ async function benchThroughput(results) {
     return;
   }
   results.throughput = { byNode: [] };
-  for (const { major, node, version } of nodeBinaries()) {
+  for (const [i, { major, node, version }] of nodeBinaries().entries()) {
     console.log(`\n  Node ${version}:`);
     const runs = [];
-    for (const kind of order) runs.push(await throughputRun(kind, node));
-    const rows = runs.map((r, i) => [`${i + 1}. ${THROUGHPUT[r.kind].label}`, fmt(r.rps, 0), String(r.requests), fmt(r.seconds, 2), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors)]);
+    // PM2 on the first Node only (it changes nothing between versions but its own start-up, and costs the time)
+    const kinds = CFG.variants.filter(k => k !== 'pm2' || i === 0);
+    for (const kind of order) if (kinds.includes(kind)) runs.push(await throughputRun(kind, node));
+    const rows = runs.map((r, n) => [`${n + 1}. ${THROUGHPUT[r.kind].label}`, fmt(r.rps, 0), String(r.requests), fmt(r.seconds, 2), fmt(r.p50, 2), fmt(r.p99, 2), String(r.errors)]);
     const of = kind => runs.filter(r => r.kind === kind);
-    for (const kind of CFG.variants) rows.push([`median ${THROUGHPUT[kind].label}`, fmt(median(of(kind).map(r => r.rps)), 0), '', '', fmt(median(of(kind).map(r => r.p50)), 2), fmt(median(of(kind).map(r => r.p99)), 2), '']);
+    for (const kind of kinds) rows.push([`median ${THROUGHPUT[kind].label}`, fmt(median(of(kind).map(r => r.rps)), 0), '', '', fmt(median(of(kind).map(r => r.p50)), 2), fmt(median(of(kind).map(r => r.p99)), 2), '']);
     table(['run', 'req/s', 'requests', 'seconds', 'p50 ms', 'p99 ms', 'errors'], rows);
     // ratios per round (the runs of one round are neighbours in time), then their median and range
-    const rounds = Array.from({ length: CFG.rounds }, (_, i) => runs.slice(i * CFG.variants.length, (i + 1) * CFG.variants.length));
-    const perRound = (a, b) => (CFG.variants.includes(a) && CFG.variants.includes(b) ? rounds.map(round => round.find(r => r.kind === a).rps / round.find(r => r.kind === b).rps) : []);
+    const rounds = Array.from({ length: CFG.rounds }, (_, r) => runs.slice(r * kinds.length, (r + 1) * kinds.length));
+    const perRound = (a, b) => (kinds.includes(a) && kinds.includes(b) ? rounds.map(round => round.find(r => r.kind === a).rps / round.find(r => r.kind === b).rps) : []);
     const spread = xs => `${fmt(median(xs), 2)}x (rounds: ${xs.map(x => fmt(x, 2)).join(', ')})`;
     const board = perRound('prefork', 'no-board');
     const cluster = perRound('prefork', 'cluster');
     if (board.length) console.log(`  prefork with the scoreboard / without it: ${spread(board)}`);
     if (cluster.length) console.log(`  prefork / node:cluster:                   ${spread(cluster)}`);
-    const summary = Object.fromEntries(CFG.variants.map(k => [k, { rps: median(of(k).map(r => r.rps)), p50: median(of(k).map(r => r.p50)), p99: median(of(k).map(r => r.p99)), errors: sum(of(k).map(r => r.errors)) }]));
+    const summary = Object.fromEntries(kinds.map(k => [k, { rps: median(of(k).map(r => r.rps)), p50: median(of(k).map(r => r.p50)), p99: median(of(k).map(r => r.p99)), errors: sum(of(k).map(r => r.errors)) }]));
     results.throughput.byNode.push({ major, version, runs, summary, scoreboardRatio: median(board), clusterRatio: median(cluster), perRound: { board, cluster } });
   }
 }
