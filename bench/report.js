@@ -264,7 +264,7 @@ const SECTION_VIEWS = {
       ...(r.checks?.length ? ['', ...r.checks.map(c => `- check: ${c.check} (${c.kernel}, ${c.workers} workers): ${c.ratio}x: ${c.pass ? 'yes' : '**no**'}`)] : []),
       ...(r.notes?.length ? ['', ...r.notes.map(l => `- ${l}`)] : []),
     ].join('\n');
-    return { md, charts: { seed: barChart({ title: `sum of ${fmt((r.config?.bytes ?? NaN) / 1e9, 2)} GB split across ${four[0]?.workers ?? '?'} workers: warm ms (start-up excluded)`, unit: 'ms', bars, log: true }) } };
+    return { md, charts: { seed: barChart({ title: `sum of ${fmt((r.config?.bytes ?? NaN) / 1e9, 2)} GB split across ${four[0]?.workers ?? '?'} workers, Node ${r.machine?.node ?? '?'}: warm ms (start-up excluded)`, unit: 'ms', bars, log: true }) } };
   },
 
   load(r) {
