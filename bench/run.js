@@ -757,7 +757,7 @@ async function main() {
   console.log(`started ${new Date().toISOString()}, load average ${os.loadavg().map(x => x.toFixed(2)).join(' ')}`);
   const results = { machine: m, quick: QUICK, config: CFG };
   const run = { respawn: benchRespawn, memory: benchMemory, throughput: benchThroughput, hotloop: runHotLoopBench, seed: runSeedBench, load: runLoadBench, reload: runReloadBench };
-  const stamp = section => ({ at: new Date().toISOString(), node: process.version, load: os.loadavg()[0], quick: QUICK });
+  const stamp = () => ({ at: new Date().toISOString(), node: process.version, load: os.loadavg()[0], quick: QUICK });
   for (const section of SECTIONS) {
     if (!ONLY.includes(section)) continue;
     const at = stamp();

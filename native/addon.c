@@ -63,6 +63,19 @@ int pf_arg_str(napi_env env, napi_value v, char *buf, size_t cap) {
   return 1;
 }
 
+int pf_arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t byte_offset;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, len, data, &ab, &byte_offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, "EINVAL", "expected a Uint8Array");
+    return 0;
+  }
+  return 1;
+}
+
 uint32_t pf_arg_int_array(napi_env env, napi_value arr, int *out, uint32_t cap, int missing) {
   uint32_t n = 0;
   napi_get_array_length(env, arr, &n);

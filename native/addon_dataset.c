@@ -31,15 +31,9 @@ static napi_value fill_from_buf_js(napi_env env, napi_callback_info info) {
   int64_t dst, off, swap, huge;
   if (!pf_args(env, info, 5, a) || !pf_arg_i64(env, a[0], &dst) || !pf_arg_i64(env, a[1], &off) ||
       !pf_arg_i64(env, a[3], &swap) || !pf_arg_i64(env, a[4], &huge)) return NULL;
-  napi_typedarray_type type;
-  size_t length, byte_offset;
   void *data;
-  napi_value ab;
-  PF_CALL(env, napi_get_typedarray_info(env, a[2], &type, &length, &data, &ab, &byte_offset));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, "EINVAL", "expected a Uint8Array");
-    return NULL;
-  }
+  size_t length;
+  if (!pf_arg_bytes(env, a[2], &data, &length)) return NULL;
   int rc = pf_fill_from_buf((int)dst, (uint64_t)off, data, length, (int)swap, (int)huge);
   return rc < 0 ? pf_throw_errno(env, "fill", -rc) : pf_undefined(env);
 }

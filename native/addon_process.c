@@ -329,22 +329,9 @@ static napi_value trim_malloc_js(napi_env env, napi_callback_info info) {
 /* fillRandom(u8) fills the Uint8Array from the kernel's CSPRNG */
 static napi_value fill_random_js(napi_env env, napi_callback_info info) {
   napi_value a[1];
-  if (!pf_args(env, info, 1, a)) return NULL;
-  napi_typedarray_type type;
-  size_t length, byte_offset;
   void *data;
-  napi_value ab;
-  bool is_ta = false;
-  napi_is_typedarray(env, a[0], &is_ta);
-  if (!is_ta) {
-    napi_throw_type_error(env, "EINVAL", "expected a Uint8Array");
-    return NULL;
-  }
-  PF_CALL(env, napi_get_typedarray_info(env, a[0], &type, &length, &data, &ab, &byte_offset));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, "EINVAL", "expected a Uint8Array");
-    return NULL;
-  }
+  size_t length;
+  if (!pf_args(env, info, 1, a) || !pf_arg_bytes(env, a[0], &data, &length)) return NULL;
   int rc = pf_getrandom(data, length);
   return rc < 0 ? pf_throw_errno(env, "getrandom", -rc) : pf_undefined(env);
 }

@@ -6,13 +6,18 @@ import { native } from '../native';
 
 let installed = false;
 
+/** Makes stdout and stderr blocking (creating their streams if need be), so a write that returned is written. */
+export function blockingStdio(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(true);
+  }
+}
+
 /** Routes process.exit, the end of the event loop, uncaught exceptions and unhandled rejections to _exit. */
 export function installExitPaths(): void {
   if (installed) return;
   installed = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    (stream as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(true);
-  }
+  blockingStdio();
   // Node emits 'exit' for process.exit(), for an empty loop, and (before printing it) for an uncaught exception.
   // This listener was added first: it runs the app's own 'exit' listeners, then leaves.
   const leave = (code: number) => {

@@ -6,11 +6,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { native } from '../native';
 import { afterFork } from './after-fork';
 import { exitNow } from './exit';
+import { v8Gc } from './gc';
 
 /** How long the canary may take before it counts as hung. */
 const CANARY_MS = 2000;
@@ -28,8 +27,7 @@ async function canary(supervisorPid: number, okFd: number): Promise<never> {
   // what posts a job to the threads a forked child does not have: caught 4 of 4 here with 20,000 objects a round,
   // 0 of 6 with 8,000). The scavenges are asked for (gc, exposed in this child only), not waited for: 30 ms instead
   // of the 63 that six rounds of 25,000 took to fill the young generation by themselves.
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as (options: { type: 'minor' }) => void;
+  const gc = v8Gc();
   let junk: { i: number; s: string }[] = [];
   const kept: { i: number; s: string }[][] = [];
   for (let round = 0; round < 2; round++) {

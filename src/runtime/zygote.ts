@@ -3,8 +3,6 @@
 // forked child inherits no timers, servers or watchers: the child returns from the loop below and becomes a worker.
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { attachDataset } from '../datasets/handle';
 import { native } from '../native';
 import type { RuntimeConfig } from '../protocol';
@@ -13,6 +11,7 @@ import { registry } from '../registry';
 import { afterFork } from './after-fork';
 import type { AppShape } from './app';
 import { importApp, shapeOf, warmUp } from './app';
+import { v8Gc } from './gc';
 import { deferAppListen } from './listen';
 import { useCacheFreeCrypto } from './random';
 import { forkSelfCheck } from './self-check';
@@ -99,10 +98,7 @@ function commandLoop(config: RuntimeConfig): { slot: number; board: number } {
  */
 function shrinkBeforeFork(): void {
   if (Number(process.versions.v8.split('.')[0]) >= 12) {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as (options: object) => void;
-    v8.setFlagsFromString('--no-expose-gc');
-    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    v8Gc()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   }
   native().trimMalloc();
 }

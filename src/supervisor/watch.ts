@@ -52,10 +52,10 @@ export async function watchSources(opts: WatchOptions): Promise<() => Promise<vo
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
-      const now = [...changed].filter(f => seen.get(f) !== signature(f));
+      const now = [...changed].map(f => [f, signature(f)] as const).filter(([f, sig]) => seen.get(f) !== sig);
       changed.clear();
-      for (const f of now) seen.set(f, signature(f));
-      if (now.length) opts.onChange(now.join(', '));
+      for (const [f, sig] of now) seen.set(f, sig);
+      if (now.length) opts.onChange(now.map(([f]) => f).join(', '));
     }, opts.debounceMs);
   };
   const relevant = (p: string) => files.has(p) || (inApp(p) && CODE.test(p));
