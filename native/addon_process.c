@@ -326,6 +326,14 @@ static napi_value trim_malloc_js(napi_env env, napi_callback_info info) {
   return b;
 }
 
+/* lowMemory() -> whether V8's low-memory collection ran */
+static napi_value low_memory_js(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value b;
+  napi_get_boolean(env, pf_v8_low_memory() != 0, &b);
+  return b;
+}
+
 /* fillRandom(u8) fills the Uint8Array from the kernel's CSPRNG */
 static napi_value fill_random_js(napi_env env, napi_callback_info info) {
   napi_value a[1];
@@ -339,6 +347,7 @@ static napi_value fill_random_js(napi_env env, napi_callback_info info) {
 void pf_register_process(napi_env env, napi_value exports) {
   pf_export(env, exports, "doubleFork", double_fork_js);
   pf_export(env, exports, "trimMalloc", trim_malloc_js);
+  pf_export(env, exports, "lowMemory", low_memory_js);
   pf_export(env, exports, "fillRandom", fill_random_js);
   pf_export(env, exports, "spawn", spawn_js);
   pf_export(env, exports, "setSubreaper", set_subreaper_js);

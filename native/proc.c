@@ -2,6 +2,7 @@
  * re-parented to the subreaper supervisor, fork+exec with PDEATHSIG for exec mode, reap through pidfds, _exit. */
 #include "shim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #ifdef __GLIBC__
@@ -62,6 +63,21 @@ int pf_trim_malloc(void) {
 #else
   return 0;
 #endif
+}
+
+/* Asks V8 for its low-memory collection (v8::Isolate::LowMemoryNotification: full collections until nothing more is
+ * freed, with the memory-reducing flag that also shrinks the young generation and gives its spare pages back).
+ * Node's JS has no way to ask for it on V8 11, whose gc() knows no 'last-resort' flavour. The two C++ entry points
+ * are looked up by their (Itanium-mangled) names among the symbols the node binary exports, as libuv's are, so a
+ * runtime without them returns 0 and nothing is called. Call it only on the JS thread. Returns 1 if it ran. */
+int pf_v8_low_memory(void) {
+  void *get_current = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv");
+  void *notify = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate21LowMemoryNotificationEv");
+  if (get_current == NULL || notify == NULL) return 0;
+  void *isolate = ((void *(*)(void))get_current)();
+  if (isolate == NULL) return 0;
+  ((void (*)(void *))notify)(isolate);
+  return 1;
 }
 
 /* Fills buf with len bytes from the kernel's CSPRNG (getrandom(2), blocking only until it is seeded once at boot).

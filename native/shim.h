@@ -21,6 +21,7 @@ int pf_populate(void *addr, uint64_t len);
 int pf_dofork_sweep(void);
 pid_t pf_double_fork(int *err);
 int pf_trim_malloc(void);
+int pf_v8_low_memory(void);
 int pf_getrandom(void *buf, size_t len);
 /* uid, gid: the child's credentials (-1: the caller's); setting gid also drops supplementary groups */
 pid_t pf_spawn(const char *file, char *const argv[], char *const envp[], const int *fds, int nfds, int pdeathsig, int own_group, int uid, int gid, int *err);

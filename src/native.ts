@@ -17,6 +17,8 @@ export interface Binding {
   doubleFork(): number;
   /** glibc's malloc_trim(0): gives malloc's free pages back to the kernel; whether any were (false off glibc). */
   trimMalloc(): boolean;
+  /** V8's low-memory collection (v8::Isolate::LowMemoryNotification, found among node's exported symbols); whether it ran. */
+  lowMemory(): boolean;
   /** Fills `bytes` from the kernel's CSPRNG (getrandom(2)). */
   fillRandom(bytes: Uint8Array): void;
   /** fork+exec with the fd table `fds`; `uid`/`gid` -1 keep the caller's (a gid also drops supplementary groups). */

@@ -91,16 +91,19 @@ function commandLoop(config: RuntimeConfig): { slot: number; board: number } {
 
 /**
  * Right before the command loop, leaves the zygote as small as it can be, since every forked child shares all of it
- * (each is charged its share of every page, as Pss). On V8 >= 12 (Node 22 and later), a memory-reducing full GC: it
- * empties the young generation, gives its unused semi-space and V8's pooled pages back to the kernel, and compacts
- * the old generation. V8 11 (Node 20) has no memory-reducing flavour for gc(), and a plain full GC there grows the
- * heap, so it is skipped. Then malloc_trim gives malloc's free pages back.
+ * (each is charged its share of every page, as Pss). V8's low-memory collection (`lowMemory` in the shim, the C++
+ * API's LowMemoryNotification): full GCs with the memory-reducing flag, which empty the young generation, give its
+ * unused semi-space and V8's pooled pages back to the kernel and compact the old generation. It is the only way to
+ * get that collection on V8 11 (Node 20), whose gc() knows no 'last-resort' flavour and whose plain full GC grows the
+ * heap; where the shim cannot find the entry point, V8 >= 12's gc() flavour does the same. Then malloc_trim gives
+ * malloc's free pages back.
  */
 function shrinkBeforeFork(): void {
-  if (Number(process.versions.v8.split('.')[0]) >= 12) {
+  const shim = native();
+  if (!shim.lowMemory() && Number(process.versions.v8.split('.')[0]) >= 12) {
     v8Gc()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   }
-  native().trimMalloc();
+  shim.trimMalloc();
 }
 
 /** Threads of this process right now. */
