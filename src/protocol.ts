@@ -51,8 +51,15 @@ export const BENCH_NO_SCOREBOARD_ENV = '_PREFORK_BENCH_NO_SCOREBOARD';
 /** Benchmarks only: workers do not pre-fault the datasets (MADV_POPULATE_READ) before ready, so first scans take the faults. */
 export const BENCH_NO_POPULATE_ENV = '_PREFORK_BENCH_NO_POPULATE';
 
+/**
+ * Tests only, in the supervisor's environment: `hang` or `crash` makes the fork self-check's canary behave like a
+ * runtime whose forked children hang or crash, so the fallback to exec mode can be driven through the real CLI.
+ */
+export const SELF_CHECK_FAULT_ENV = '_PREFORK_TEST_CANARY';
+
 export type RuntimeEvent =
-  | { t: 'zygote-ready'; pid: number; ms: number; selfCheckMs?: number }
+  /** `selfCheck`: the canary's own time, and how much of it the zygote waited for after its own start-up. */
+  | { t: 'zygote-ready'; pid: number; ms: number; selfCheck?: { ms: number; waitedMs: number } }
   /** `selfCheck`: forking itself failed (a canary hung or crashed), not the app. */
   | { t: 'zygote-error'; pid: number; message: string; selfCheck?: true }
   // a worker's events name its slot and its scoreboard slot (`board`): a fork the zygote performs late, for a

@@ -2,7 +2,9 @@
 // a worker does after fork (afterFork, allocations enough for a few scavenges, a hot loop, the thread pool, a timer)
 // and says `ok` on a pipe. A canary that hangs (a runtime whose V8 posts work to threads a forked child does not
 // have: Node 26, see src/cli/node-support.ts) or dies is killed and reported, and the supervisor falls back to exec
-// mode, or refuses with --worker-mode fork. It takes about 30 ms (Node 20, this machine), once per supervisor.
+// mode, or refuses with --worker-mode fork. The canary takes about 30 ms (Node 20, this machine), once per
+// supervisor; it is forked as soon as the zygote has mapped its datasets and runs while the zygote warms up, so the
+// zygote waits only for what is left of it.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -20,8 +22,15 @@ function hot(n: number): number {
   return s;
 }
 
-async function canary(supervisorPid: number, okFd: number): Promise<never> {
+/** Tests only: the canary behaves like a runtime whose forked children hang (blocked in a futex, as Node 26's are) or crash. */
+function injectedFault(fault: string | undefined): void {
+  if (fault === 'hang') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  if (fault === 'crash') process.kill(process.pid, 'SIGSEGV');
+}
+
+async function canary(supervisorPid: number, okFd: number, fault: string | undefined): Promise<never> {
   afterFork(supervisorPid);
+  injectedFault(fault);
   // young-generation work like a busy worker's: two rounds of small objects that stay alive, each followed by a
   // scavenge, so the scavenger has pages of survivors to copy and runs with its full parallelism (on Node 26 that is
   // what posts a job to the threads a forked child does not have: caught 4 of 4 here with 20,000 objects a round,
@@ -54,31 +63,52 @@ function running(pid: number): boolean {
   }
 }
 
+/** A canary on its way: what the zygote needs to wait for it, or to kill it. */
+export type Canary = { pid: number; okFd: number; t0: number };
+
 /**
- * Forks the canary and waits for it (from the zygote's synchronous world: no event loop turns here); resolves with
- * the milliseconds it took, or a reason it failed. In the canary itself it never returns.
+ * Forks the canary (`fault`: SELF_CHECK_FAULT_ENV's value, tests only). In the zygote, returns it (the zygote goes on with its own start-up, then calls finishSelfCheck);
+ * in the canary itself returns 'canary': the caller must return, and this process's event loop runs the canary,
+ * which then exits.
  */
-export function forkSelfCheck(supervisorPid: number): { ms: number } | { failed: string } | { canary: true } {
+export function startSelfCheck(supervisorPid: number, fault?: string): Canary | 'canary' {
   const shim = native();
   const t0 = performance.now();
   const [r, w] = shim.pipe();
   const pid = shim.doubleFork();
   if (pid === 0) {
     fs.closeSync(r);
-    void canary(supervisorPid, w).catch(() => exitNow(1));
-    return { canary: true }; // the caller returns: this process's event loop runs the canary, which then exits
+    void canary(supervisorPid, w, fault).catch(() => exitNow(1));
+    return 'canary';
   }
   fs.closeSync(w);
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (running(pid) && performance.now() - t0 < CANARY_MS) Atomics.wait(nap, 0, 0, 1);
-  const ms = performance.now() - t0;
-  if (running(pid)) {
+  return { pid, okFd: r, t0 };
+}
+
+/** Kills a canary the zygote gives up on (its own start-up failed), so none is left behind. */
+export function abandonSelfCheck(c: Canary): void {
+  if (running(c.pid)) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(c.pid, 'SIGKILL');
     } catch {
       // gone meanwhile
     }
-    fs.closeSync(r);
+  }
+  fs.closeSync(c.okFd);
+}
+
+/**
+ * Waits for the canary (from the zygote's synchronous world: no event loop turns here), up to CANARY_MS after it was
+ * forked; resolves with how long the canary took and how much of that the zygote spent waiting, or a reason it failed.
+ */
+export function finishSelfCheck(c: Canary): { ms: number; waitedMs: number } | { failed: string } {
+  const { pid, okFd: r, t0 } = c;
+  const tw = performance.now();
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (running(pid) && performance.now() - t0 < CANARY_MS) Atomics.wait(nap, 0, 0, 1);
+  const end = performance.now();
+  if (running(pid)) {
+    abandonSelfCheck(c);
     return { failed: `a forked canary did not finish its allocations, hot loop and thread-pool work within ${CANARY_MS / 1000} s (pid ${pid}, killed): forking this runtime can hang its workers` };
   }
   const buf = Buffer.alloc(64);
@@ -89,5 +119,5 @@ export function forkSelfCheck(supervisorPid: number): { ms: number } | { failed:
     // nothing written
   }
   fs.closeSync(r);
-  return said.startsWith('ok') ? { ms } : { failed: `a forked canary (pid ${pid}) exited without finishing its work: forking this runtime can crash its workers` };
+  return said.startsWith('ok') ? { ms: end - t0, waitedMs: end - tw } : { failed: `a forked canary (pid ${pid}) exited without finishing its work: forking this runtime can crash its workers` };
 }

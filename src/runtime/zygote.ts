@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { attachDataset } from '../datasets/handle';
 import { native } from '../native';
 import type { RuntimeConfig } from '../protocol';
-import { ORPHANED_EXIT, PDEATHSIG, RUNTIME_ENV, sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
+import { ORPHANED_EXIT, PDEATHSIG, RUNTIME_ENV, SELF_CHECK_FAULT_ENV, sendEvent, TITLE, WORKER_BOOT_ERROR } from '../protocol';
 import { registry } from '../registry';
 import { afterFork } from './after-fork';
 import type { AppShape } from './app';
@@ -14,7 +14,8 @@ import { importApp, shapeOf, warmUp } from './app';
 import { v8Gc } from './gc';
 import { deferAppListen } from './listen';
 import { useCacheFreeCrypto } from './random';
-import { forkSelfCheck } from './self-check';
+import type { Canary } from './self-check';
+import { abandonSelfCheck, finishSelfCheck, startSelfCheck } from './self-check';
 import { runWorker } from './worker';
 
 /** Handles the app may legitimately leave behind at import: stdio streams. Anything else would leak into workers. */
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
   const threadsAtStart = threadCount();
   const config = JSON.parse(process.env[RUNTIME_ENV] ?? '') as RuntimeConfig;
   delete process.env[RUNTIME_ENV];
+  const fault = process.env[SELF_CHECK_FAULT_ENV];
+  delete process.env[SELF_CHECK_FAULT_ENV];
   const shim = native();
   shim.setPdeathsig(PDEATHSIG);
   shim.ignoreTerminalStops(); // its process group is never the terminal's foreground one
@@ -125,6 +128,19 @@ async function main(): Promise<void> {
   reg.generation = config.generation;
   for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
   useCacheFreeCrypto();
+  // the canary tests the runtime, so it can start now and run on the other core while this zygote warms up
+  let canary: Canary | undefined;
+  if (config.selfCheck) {
+    const started = startSelfCheck(config.supervisorPid, fault);
+    if (started === 'canary') return; // this is the canary: it finishes on its own event loop
+    canary = started;
+  }
+  const fail = (message: string, detail: string): never => {
+    if (canary) abandonSelfCheck(canary);
+    fs.writeSync(2, `prefork zygote ${process.pid}: ${detail}\n`);
+    sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message });
+    process.exit(WORKER_BOOT_ERROR);
+  };
   deferAppListen();
   await warmUp(config.app);
   let shape: AppShape | undefined;
@@ -133,9 +149,7 @@ async function main(): Promise<void> {
       shape = await preload(config);
     } catch (e) {
       const err = e as Error;
-      fs.writeSync(2, `prefork zygote ${process.pid}: ${err?.stack ?? String(e)}\n`);
-      sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message: err?.message ?? String(e) });
-      process.exit(WORKER_BOOT_ERROR);
+      fail(err?.message ?? String(e), err?.stack ?? String(e));
     }
   }
   const threads = threadCount();
@@ -145,23 +159,20 @@ async function main(): Promise<void> {
       `the zygote runs ${threads - threadsAtStart} more thread(s) than when it started (worker_threads, or the libuv ` +
       'thread pool used while importing the app with --preload); forking it could deadlock the workers. Start ' +
       'threads and async I/O when serving starts, or run without --preload (or with --worker-mode exec)';
-    fs.writeSync(2, `prefork zygote ${process.pid}: ${message}\n`);
-    sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message });
-    process.exit(WORKER_BOOT_ERROR);
+    fail(message, message);
   }
-  let selfCheckMs: number | undefined;
-  if (config.selfCheck) {
-    const check = forkSelfCheck(config.supervisorPid);
-    if ('canary' in check) return; // this is the canary: it finishes on its own event loop
+  shrinkBeforeFork();
+  let selfCheck: { ms: number; waitedMs: number } | undefined;
+  if (canary) {
+    const check = finishSelfCheck(canary);
     if ('failed' in check) {
       fs.writeSync(2, `prefork zygote ${process.pid}: fork self-check failed: ${check.failed}\n`);
       sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message: `fork self-check failed: ${check.failed}`, selfCheck: true });
       process.exit(WORKER_BOOT_ERROR);
     }
-    selfCheckMs = check.ms;
+    selfCheck = check;
   }
-  shrinkBeforeFork();
-  sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0, ...(selfCheckMs === undefined ? {} : { selfCheckMs }) });
+  sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0, ...(selfCheck ? { selfCheck } : {}) });
   const { slot, board } = commandLoop(config);
   const tf = performance.now();
   afterFork(config.supervisorPid);

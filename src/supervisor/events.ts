@@ -51,7 +51,8 @@ export function generationEventOf(ev: QueuedEvent): { gen: Generation; event: Ge
       return { gen: ev.gen, event: 'load-failed', failure: failureOf(ev.error) };
     case 'runtime':
       if (ev.ev.t === 'zygote-ready') {
-        const check = ev.ev.selfCheckMs === undefined ? '' : ` (fork self-check passed in ${ev.ev.selfCheckMs.toFixed(1)} ms)`;
+        const sc = ev.ev.selfCheck;
+        const check = sc ? ` (fork self-check passed in ${sc.ms.toFixed(1)} ms; it delayed ready by ${sc.waitedMs.toFixed(1)} ms)` : '';
         log.info(`generation ${ev.gen.id}: zygote ready in ${ev.ev.ms.toFixed(0)} ms${check}`);
         return { gen: ev.gen, event: 'zygote-ready' };
       }
