@@ -4,14 +4,14 @@
 // timed inside the handler (process.hrtime) and returned in the body. Rows, for every Node binary found:
 //
 //   fork            prefork, fork mode, with this Node's V8 flags (src/supervisor/v8-tuning.ts)
-//   fork-untuned    the same with _PREFORK_NO_V8_TUNING=1 (only where the table has flags for this Node)
+//   fork-untuned    the same with _PREFORK_NO_V8_TUNING=1 (only where the table has speed flags for this Node)
 //   exec            prefork --worker-mode exec
 //   plain           `node` serving the same app with http.createServer, the file read into a Float64Array
 //   threads         a worker_thread over a SharedArrayBuffer (bench/apps/hot-loop-thread.js): the warm reference
 //
 // and two loops in each: `natural` (the array at module level, the loop in the handler: GET /) and `param` (the
 // same loop in a function taking the array: GET /param), N scans of each, natural first, in one process. Fork mode
-// is skipped where prefork refuses it (Node 26). The table shows every scan (wall ms) and, per row, first/warm and
+// is skipped where prefork refuses it (a Node major it was not tested on). The table shows every scan (wall ms) and, per row, first/warm and
 // warm/threads, warm being the median of the scans after the second. The last line of stdout is one JSON object,
 // {"hotLoop": {...}}, with every number (wall and CPU ms per scan).
 //
@@ -31,8 +31,8 @@ const BIN = path.join(ROOT, 'bin', 'prefork');
 const APP = path.join(__dirname, 'apps', 'hot-loop.js');
 const THREAD = path.join(__dirname, 'apps', 'hot-loop-thread.js');
 const DATA_DIR = path.join(__dirname, 'data');
-const { V8_TUNING, NO_V8_TUNING_ENV } = require('../dist/supervisor/v8-tuning.js');
-const { FORK_UNSAFE_FROM } = require('../dist/cli/node-support.js');
+const { v8Tuning, NO_V8_TUNING_ENV } = require('../dist/supervisor/v8-tuning.js');
+const { forkUnsafeReason } = require('../dist/cli/node-support.js');
 
 // ---- options -------------------------------------------------------------------------------------------------------
 
@@ -355,12 +355,12 @@ async function main() {
       continue;
     }
     const [version, v8] = versionOf(node).split(' ');
-    const tuning = V8_TUNING[major];
+    const tuning = v8Tuning(version.replace(/^v/, ''));
     const rows = ['fork', 'exec', 'plain', 'threads'];
-    if (tuning?.zygoteFlags.length) rows.splice(1, 0, 'fork-untuned');
-    if (major >= FORK_UNSAFE_FROM) rows.splice(0, rows.indexOf('exec')); // prefork refuses fork mode there
+    if (tuning.speedFlags.length) rows.splice(1, 0, 'fork-untuned');
+    if (forkUnsafeReason(version.replace(/^v/, ''))) rows.splice(0, rows.indexOf('exec')); // prefork refuses fork mode there
     if (order++ % 2) rows.reverse(); // alternate the order from one Node to the next
-    const entry = { version, v8, zygoteFlags: tuning?.zygoteFlags ?? [], rows: {} };
+    const entry = { version, v8, zygoteFlags: tuning.zygoteFlags, rows: {} };
     result.nodes[major] = entry;
     console.log(`\nNode ${version} (V8 ${v8}), zygote flags: ${entry.zygoteFlags.join(' ') || 'none'}; load ${loadavg()}`);
     for (const row of rows) {

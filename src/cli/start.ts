@@ -10,7 +10,7 @@ import type { Listener } from '../supervisor/listeners';
 import { activatedListeners, passedSockets } from '../supervisor/activation';
 import { resolveCredentials } from '../supervisor/credentials';
 import { v8Tuning } from '../supervisor/v8-tuning';
-import { forkUnsafeReason } from './node-support';
+import { forkUnsafeReason, newestForkMajor } from './node-support';
 import { inheritance, type Inheritance } from '../supervisor/upgrade';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
 import * as log from '../supervisor/log';
@@ -119,7 +119,7 @@ function workerMode(given: string | undefined, preload: boolean): 'fork' | 'exec
   const unsafe = knownUnsafe();
   if (!unsafe || given === 'exec') return given ?? 'fork';
   if (given === 'fork' || preload) {
-    throw new PreforkError('PREFORK_UNSUPPORTED_RUNTIME', `${given === 'fork' ? '--worker-mode fork' : '--preload (which needs fork mode)'} is refused on this Node: ${unsafe}. Use --worker-mode exec, or Node 24`);
+    throw new PreforkError('PREFORK_UNSUPPORTED_RUNTIME', `${given === 'fork' ? '--worker-mode fork' : '--preload (which needs fork mode)'} is refused on this Node: ${unsafe}. Use --worker-mode exec, or Node ${newestForkMajor()}`);
   }
   return 'exec'; // start() says so, once the log is set up
 }
@@ -185,7 +185,7 @@ export async function start(args: StartArgs): Promise<number> {
   const cfg = startConfig(args);
   configureStartLog(args, cfg.name);
   const unsafe = knownUnsafe();
-  if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: fork mode is not safe on this Node (${unsafe}); Node 24 forks`);
+  if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: ${unsafe}; Node ${newestForkMajor()} forks`);
   const slow = cfg.mode === 'fork' ? v8Tuning().forkSlow : undefined;
   if (slow) log.warn(`hot loops: on Node ${process.versions.node}, ${slow}`);
   if (cfg.credentials) log.info(`zygotes and workers run as ${cfg.credentials.label}; the supervisor keeps uid ${process.getuid?.() ?? '?'}`);

@@ -19,7 +19,7 @@ export const APPS = path.join(ROOT, 'test', 'fixtures', 'apps');
  */
 export const MODE: 'fork' | 'exec' = process.env.PREFORK_WORKER_MODE === 'exec' || forkUnsafeReason() ? 'exec' : 'fork';
 /** Test options for a test that forks (the stress test, `--worker-mode fork`): skipped where forking is refused. */
-export const forkSafe: { skip?: string } = forkUnsafeReason() ? { skip: `fork mode is refused on Node ${process.versions.node} (src/cli/node-support.ts)` } : {};
+export const forkSafe: { skip?: string } = forkUnsafeReason() ? { skip: `fork mode is refused on Node ${process.versions.node}, a major it was not tested on (src/cli/node-support.ts)` } : {};
 /** Test options for a test of the zygote itself (--preload), which exec mode does not have. */
 export const forkOnly: { skip?: string } = forkSafe.skip ? forkSafe : MODE === 'exec' ? { skip: 'tests the zygote, which exec mode (PREFORK_WORKER_MODE=exec) has not' } : {};
 

@@ -10,16 +10,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { native } from '../../src/native';
+import { v8Tuning } from '../../src/supervisor/v8-tuning';
 import { cleanEnv, forkSafe, ROOT } from '../helpers/prefork';
 
-t.test('500 forks from a --single-threaded parent: 0 hangs, 0 crashes, hot loops optimised', forkSafe, async t => {
+t.test('500 forks from a parent with the zygote\'s flags: 0 hangs, 0 crashes, hot loops optimised', forkSafe, async t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefork-stress-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const out = fs.openSync(path.join(dir, 'out'), 'w');
   const err = fs.openSync(path.join(dir, 'err'), 'w');
   const script = path.join(ROOT, 'test', 'fixtures', 'stress', 'fork-stress.js');
   const env = Object.entries(cleanEnv()).flatMap(([k, v]) => (v === undefined || k === 'NODE_OPTIONS' ? [] : [`${k}=${v}`]));
-  const argv = [process.execPath, '--single-threaded', '--allow-natives-syntax', script, '500', '4'];
+  // the zygote's command line: --single-threaded and this major's flags (Node 26's --minor-ms is what makes it fork)
+  const argv = [process.execPath, '--single-threaded', ...v8Tuning().zygoteFlags, '--allow-natives-syntax', script, '500', '4'];
   const pid = native().spawn(process.execPath, argv, env, [-1, out, err], 9, false, -1, -1);
   fs.closeSync(out);
   fs.closeSync(err);
