@@ -352,7 +352,8 @@ forked workers"): its lower times are the machine's, and the ratio to a worker_t
 
 function machineLine(data) {
   const m = data.machine ?? {};
-  const versions = new Set([m.node, ...(data.sections.throughput?.byNode ?? []).map(n => n.version), ...Object.values(data.sections.hotLoop?.nodes ?? {}).map(e => e.version)].filter(Boolean));
+  const all = [m.node, ...(data.sections.throughput?.byNode ?? []).map(n => n.version), ...Object.values(data.sections.hotLoop?.nodes ?? {}).map(e => e.version)];
+  const versions = new Set(all.filter(Boolean).map(v => (v.startsWith('v') ? v : `v${v}`)));
   return `${m.nproc} vCPUs (${m.cpu}), ${m.memGB} GiB RAM, Linux ${m.kernel}, shared-memory THP \`${/\[(\w+)\]/.exec(m.thpShmem ?? '')?.[1] ?? m.thpShmem}\`; Node ${[...versions].join(', ')} (bench/run.js itself on ${m.node}).`;
 }
 

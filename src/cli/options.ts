@@ -31,7 +31,7 @@ export const COMMANDS = {
       'max-memory': { type: 'string', describe: 'Recycle a worker whose private memory (Pss_Anon, not RSS: shared datasets do not count) exceeds SIZE (e.g. 512M, 1G)' },
       'max-age': { type: 'number', default: 0, describe: 'Recycle a worker after it has served this many seconds (0: never)' },
       timeout: { type: 'number', default: 30, describe: 'Seconds (at least 1) a ready worker may go without a heartbeat (its event loop stuck) before it is killed and replaced' },
-      'worker-mode': { choices: ['fork', 'exec'], describe: 'fork workers from a zygote, or exec fresh node processes (default: fork; exec on Node 26 and later, where forking can hang)' },
+      'worker-mode': { choices: ['fork', 'exec'], describe: 'fork workers from a zygote, or exec fresh node processes (default: fork; exec on a Node major fork mode was not tested on)' },
       'reload-strategy': {
         choices: ['overlap', 'replace'],
         default: 'overlap',

@@ -24,7 +24,10 @@
 //     worker threads before it visits the roots (PostJob, where V8 13.6 only joined one, which never posts when the
 //     job's concurrency is 1, as it is under --single-threaded); a forked child has none of those threads and hung
 //     in its first scavenge (docs/ARCHITECTURE.md, "Node versions"). --minor-ms replaces the scavenger with V8's
-//     minor mark-sweep collector, which only joins its jobs: 0 hangs in 70 forks, none posted under gdb.
+//     minor mark-sweep collector, which only joins its jobs: 0 hangs in 70 forks, none posted under gdb (and 0 in
+//     5 runs of test/runtime/fork-stress.ts's 500). For hot loops it is Node 24 again: Maglev's OSR loop over an
+//     external ArrayBuffer is slow, the first two natural scans took 1.8-1.9x the warm one without --no-maglev-osr,
+//     1.03-1.16x with it (bench/hot-loop.js, 4 runs each).
 // A major with no row is one prefork's fork mode was never tested on: src/cli/node-support.ts refuses to fork it.
 //
 // The flags go on the zygote's command line (src/supervisor/generation.ts startZygote), before any JavaScript runs,
@@ -54,7 +57,7 @@ export const V8_TUNING: Readonly<Record<number, V8Tuning>> = {
   },
   22: {},
   24: { speedFlags: ['--no-maglev-osr'] },
-  26: { forkFlags: ['--minor-ms'] },
+  26: { forkFlags: ['--minor-ms'], speedFlags: ['--no-maglev-osr'] },
 };
 
 /** Set to 1 in the supervisor's environment, the zygote gets no speed flags (for bench/hot-loop.js's comparison). */

@@ -13,7 +13,7 @@ t.test('the table', async t => {
   t.same(v8Tuning('20.20.2').zygoteFlags, [], 'Node 20: no flag helps');
   t.match(v8Tuning('20.20.2').forkSlow, /3-5x slower.*--worker-mode exec/, 'and says so, with the way out');
   t.equal(v8Tuning('24.22.3').forkSlow, undefined);
-  t.same(v8Tuning('26.12.1').zygoteFlags, ['--minor-ms'], 'Node 26: the minor mark-sweep collector, without which a forked worker hangs');
+  t.same(v8Tuning('26.12.1').zygoteFlags, ['--minor-ms', '--no-maglev-osr'], 'Node 26: the minor mark-sweep collector, without which a forked worker hangs, and Turbofan OSR');
   t.same(v8Tuning('99.0.0'), { zygoteFlags: [], speedFlags: [] }, 'a major not in the table gets nothing');
   t.same(v8Tuning('24.22.3', { [NO_V8_TUNING_ENV]: '1' }).zygoteFlags, [], `${NO_V8_TUNING_ENV}=1 turns the speed flags off`);
   t.same(v8Tuning('26.12.1', { [NO_V8_TUNING_ENV]: '1' }).zygoteFlags, ['--minor-ms'], 'but never the flags forking needs');
