@@ -41,7 +41,7 @@
 //   sab               worker_threads: a host process reads the file into one SharedArrayBuffer (not timed), N threads
 //                     each sum their slice: the best Node does inside one process.
 //   prefork-fork      `bin/prefork start bench/apps/seed-sum.js --share big=FILE:f64 --workers N` (fork mode; workers
-//                     pre-fault the dataset with MADV_POPULATE_READ before ready, as prefork does with 4 KiB pages);
+//                     pre-fault the dataset with MADV_POPULATE_READ before ready, as prefork always does);
 //   prefork-fork-nopop  the same with _PREFORK_BENCH_NO_POPULATE=1 in the supervisor's environment: no pre-fault, so
 //                     the first scan takes the page faults;
 //   prefork-exec      the same in --worker-mode exec (prefork-exec-nopop, without the pre-fault, only with --only:
@@ -701,7 +701,7 @@ async function main() {
   if (want('prefork-exec-nopop')) plan.push(['prefork-exec-nopop', n => () => preforkPool(n, { app: 'seed-sum.js', mode: 'exec', env: noPop })]);
   if (want('prefork-thp')) {
     if (thp.huge) plan.push(['prefork-thp', n => () => preforkPool(n, { app: 'seed-sum.js' })]);
-    else notes.push(`prefork, shmem THP: skipped: ${THP_FILE} is '${thp.setting}', so prefork's memfds use 4 KiB pages (the prefork rows above). To measure it: \`echo advise | sudo tee ${THP_FILE}\` (prefork asks for huge pages with MADV_HUGEPAGE), then --only prefork-thp`);
+    else notes.push(`prefork, shmem THP: skipped: ${THP_FILE} is '${thp.setting}', so prefork's memfds use 4 KiB pages (the prefork rows above). To measure it: \`echo advise | sudo tee ${THP_FILE}\` (prefork asks for huge pages with MADV_HUGEPAGE; its workers still pre-fault them), then --only prefork-thp`);
   }
   if (want('mmap-disk')) plan.push(['mmap-disk', n => () => childPool(n, 'mmap', { file: FILE, populate: false })]);
   if (want('mmap-disk-pop')) plan.push(['mmap-disk-pop', n => () => childPool(n, 'mmap', { file: FILE, populate: true })]);

@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { hugePagePolicy } from '../datasets/hugepages';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
@@ -76,7 +75,7 @@ export function generationOptions(cfg: SupervisorConfig, scoreboardFd: number, f
   const { name, app, mode, preload, env, idleGraceMs, listeners, credentials } = cfg;
   const heartbeatMs = heartbeatInterval(cfg.timeoutMs);
   const selfCheck = first && mode === 'fork';
-  return { name, app, mode, preload, env, idleGraceMs, listeners, credentials, scoreboardFd, heartbeatMs, selfCheck, populate: !hugePagePolicy().huge && process.env[BENCH_NO_POPULATE_ENV] !== '1' };
+  return { name, app, mode, preload, env, idleGraceMs, listeners, credentials, scoreboardFd, heartbeatMs, selfCheck, populate: process.env[BENCH_NO_POPULATE_ENV] !== '1' };
 }
 
 /** Where a generation's zygote and workers report to the arbiter. */
