@@ -2,7 +2,6 @@
  * re-parented to the subreaper supervisor, fork+exec with PDEATHSIG for exec mode, reap through pidfds, _exit. */
 #include "shim.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #ifdef __GLIBC__
@@ -65,18 +64,21 @@ int pf_trim_malloc(void) {
 #endif
 }
 
+/* V8's C++ entry points for the low-memory collection, by their Itanium-mangled names: the node binary exports them
+ * (as it exports libuv's), and a non-virtual member function takes `this` as its first argument. Weak, so that a
+ * runtime without them loads the shim with both NULL (no dlsym, hence no libdl and no newer glibc symbol version). */
+extern void *_ZN2v87Isolate10GetCurrentEv(void) __attribute__((weak));
+extern void _ZN2v87Isolate21LowMemoryNotificationEv(void *isolate) __attribute__((weak));
+
 /* Asks V8 for its low-memory collection (v8::Isolate::LowMemoryNotification: full collections until nothing more is
  * freed, with the memory-reducing flag that also shrinks the young generation and gives its spare pages back).
- * Node's JS has no way to ask for it on V8 11, whose gc() knows no 'last-resort' flavour. The two C++ entry points
- * are looked up by their (Itanium-mangled) names among the symbols the node binary exports, as libuv's are, so a
- * runtime without them returns 0 and nothing is called. Call it only on the JS thread. Returns 1 if it ran. */
+ * Node's JS has no way to ask for it on V8 11, whose gc() knows no 'last-resort' flavour. Call it only on the JS
+ * thread. Returns 1 if it ran, 0 where the runtime does not export the entry points. */
 int pf_v8_low_memory(void) {
-  void *get_current = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv");
-  void *notify = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate21LowMemoryNotificationEv");
-  if (get_current == NULL || notify == NULL) return 0;
-  void *isolate = ((void *(*)(void))get_current)();
+  if (_ZN2v87Isolate10GetCurrentEv == NULL || _ZN2v87Isolate21LowMemoryNotificationEv == NULL) return 0;
+  void *isolate = _ZN2v87Isolate10GetCurrentEv();
   if (isolate == NULL) return 0;
-  ((void (*)(void *))notify)(isolate);
+  _ZN2v87Isolate21LowMemoryNotificationEv(isolate);
   return 1;
 }
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 versions=${NODE_MATRIX:-22 24 26}
 untested=${NODE_MATRIX_UNTESTED-25}
-tests="test/runtime/fork-stress.ts test/cli/node-support.ts test/cli/self-check.ts test/cli/threads.ts test/cli/listen-routing.ts test/examples/frameworks.ts test/cli/start-fork.ts test/cli/start-exec.ts test/cli/reload.ts test/cli/upgrade.ts test/cli/timeout.ts test/cli/recycle.ts test/cli/preload.ts"
+tests="test/native.ts test/runtime/fork-stress.ts test/cli/node-support.ts test/cli/self-check.ts test/cli/threads.ts test/cli/listen-routing.ts test/examples/frameworks.ts test/cli/start-fork.ts test/cli/start-exec.ts test/cli/reload.ts test/cli/upgrade.ts test/cli/timeout.ts test/cli/recycle.ts test/cli/preload.ts"
 failed=0
 summary=""
 for v in $versions; do

@@ -10,7 +10,7 @@ export const EXIT = {
   DATAERR: { code: 65, meaning: 'a dataset file is malformed (truncated, bad header, bad dtype or shape)' },
   NOINPUT: { code: 66, meaning: 'a dataset or app file does not exist or cannot be read' },
   UNAVAILABLE: { code: 69, meaning: 'no running supervisor answers (reload, status, stop)' },
-  SOFTWARE: { code: 70, meaning: 'a system call prefork needs failed (memfd, fork, socket)' },
+  SOFTWARE: { code: 70, meaning: 'a system call prefork needs failed (memfd, fork, socket), or fork mode cannot run on this Node (a major it was not tested on, or a failed fork self-check with --worker-mode fork or --preload)' },
   NOMEM: { code: 71, meaning: 'the datasets do not fit in the memory the service may use (memory cgroup limit or MemAvailable)' },
   NOPERM: { code: 77, meaning: 'a control socket or its directory is not safe to use (another user\'s, writable by others, a symlink)' },
   TEMPFAIL: { code: 75, meaning: 'a reload or an upgrade failed; the old generation keeps serving' },

@@ -18,7 +18,7 @@ export interface RuntimeConfig {
   eventsFd: number;
   binds: { fd: number; label: string }[];
   datasets: { name: string; fd: number }[];
-  /** Pre-fault dataset pages before ready (when they are not on huge pages). */
+  /** Pre-fault dataset pages before ready (huge pages too; off only for bench/seed.js's no-populate rows). */
   populate: boolean;
   /** Set in each worker's process.env (--env K=V). */
   env: Record<string, string>;

@@ -15,7 +15,8 @@ export function forkUnsafeReason(version: string = process.versions.node): strin
   return `fork mode was never tested on Node ${major} (tested: ${tested.join(', ')}), and a new V8 can hang forked workers, as V8 14 did in their first scavenge until --minor-ms`;
 }
 
-/** The newest Node major fork mode was tested on (the one to name in a refusal). */
-export function newestForkMajor(): number {
-  return Math.max(...forkTestedMajors());
-}
+/**
+ * The major the README recommends (its "Node versions": fork mode on V8's default young-generation collector, at a
+ * worker_thread's speed on hot loops from the first request); a refusal names it.
+ */
+export const RECOMMENDED_MAJOR = 24;

@@ -10,7 +10,7 @@ import type { Listener } from '../supervisor/listeners';
 import { activatedListeners, passedSockets } from '../supervisor/activation';
 import { resolveCredentials } from '../supervisor/credentials';
 import { v8Tuning } from '../supervisor/v8-tuning';
-import { forkUnsafeReason, newestForkMajor } from './node-support';
+import { forkUnsafeReason, RECOMMENDED_MAJOR } from './node-support';
 import { inheritance, type Inheritance } from '../supervisor/upgrade';
 import { closeListener, openListener, parseBind } from '../supervisor/listeners';
 import * as log from '../supervisor/log';
@@ -93,7 +93,8 @@ export function startConfig(args: StartArgs): Omit<SupervisorConfig, 'listeners'
     maxMemoryBytes: memorySize('max-memory', args['max-memory']),
     maxAgeMs: nonNegativeSeconds('max-age', args['max-age']),
     mode,
-    modeDefaulted: args['worker-mode'] === undefined,
+    // --preload needs fork mode, so a failed self-check halts it as an explicit --worker-mode fork does
+    modeDefaulted: args['worker-mode'] === undefined && !args.preload,
     preload: args.preload,
     env: parseEnv(args.env),
     pidfile: args.pidfile === undefined ? undefined : path.resolve(args.pidfile),
@@ -119,7 +120,7 @@ function workerMode(given: string | undefined, preload: boolean): 'fork' | 'exec
   const unsafe = knownUnsafe();
   if (!unsafe || given === 'exec') return given ?? 'fork';
   if (given === 'fork' || preload) {
-    throw new PreforkError('PREFORK_UNSUPPORTED_RUNTIME', `${given === 'fork' ? '--worker-mode fork' : '--preload (which needs fork mode)'} is refused on this Node: ${unsafe}. Use --worker-mode exec, or Node ${newestForkMajor()}`);
+    throw new PreforkError('PREFORK_UNSUPPORTED_RUNTIME', `${given === 'fork' ? '--worker-mode fork' : '--preload (which needs fork mode)'} is refused on this Node: ${unsafe}. Use --worker-mode exec, or Node ${RECOMMENDED_MAJOR} (recommended)`);
   }
   return 'exec'; // start() says so, once the log is set up
 }
@@ -185,7 +186,7 @@ export async function start(args: StartArgs): Promise<number> {
   const cfg = startConfig(args);
   configureStartLog(args, cfg.name);
   const unsafe = knownUnsafe();
-  if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: ${unsafe}; Node ${newestForkMajor()} forks`);
+  if (unsafe && args['worker-mode'] === undefined) log.warn(`worker mode exec: ${unsafe}; Node ${RECOMMENDED_MAJOR} (recommended) forks`);
   const slow = cfg.mode === 'fork' ? v8Tuning().forkSlow : undefined;
   if (slow) log.warn(`hot loops: on Node ${process.versions.node}, ${slow}`);
   if (cfg.credentials) log.info(`zygotes and workers run as ${cfg.credentials.label}; the supervisor keeps uid ${process.getuid?.() ?? '?'}`);

@@ -1,10 +1,10 @@
 // The fork self-check: before the supervisor's first generation serves, the zygote forks one canary that does what
 // a worker does after fork (afterFork, allocations enough for a few scavenges, a hot loop, the thread pool, a timer)
 // and says `ok` on a pipe. A canary that hangs (a runtime whose V8 posts work to threads a forked child does not
-// have: Node 26, see src/cli/node-support.ts) or dies is killed and reported, and the supervisor falls back to exec
-// mode, or refuses with --worker-mode fork. The canary takes about 30 ms (Node 20, this machine), once per
-// supervisor; it is forked as soon as the zygote has mapped its datasets and runs while the zygote warms up, so the
-// zygote waits only for what is left of it.
+// have, as Node 26's did without --minor-ms: src/cli/node-support.ts) or dies is killed and reported, and the
+// supervisor falls back to exec mode, or refuses with --worker-mode fork. The canary takes about 30 ms (this
+// machine), once per supervisor; it is forked as soon as the zygote has mapped its datasets and runs while the
+// zygote warms up, so the zygote waits only for what is left of it.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,8 +13,10 @@ import { afterFork } from './after-fork';
 import { exitNow } from './exit';
 import { v8Gc } from './gc';
 
-/** How long the canary may take before it counts as hung. */
+/** How long the canary may take before it counts as hung, from its fork... */
 const CANARY_MS = 2000;
+/** ...and at least this long after the zygote starts waiting (a --preload import can outlast CANARY_MS). */
+const GRACE_MS = 200;
 
 function hot(n: number): number {
   let s = 0;
@@ -22,13 +24,13 @@ function hot(n: number): number {
   return s;
 }
 
-/** Tests only: the canary behaves like a runtime whose forked children hang (blocked in a futex, as Node 26's are) or crash. */
+/** Tests only: the canary behaves like a runtime whose forked children hang (blocked in a futex, as Node 26's did) or die. */
 function injectedFault(fault: string | undefined): void {
   if (fault === 'hang') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-  if (fault === 'crash') process.kill(process.pid, 'SIGSEGV');
+  if (fault === 'crash') process.kill(process.pid, 'SIGKILL'); // no core dump, no exit handlers on shared stdio
 }
 
-async function canary(supervisorPid: number, okFd: number, fault: string | undefined): Promise<never> {
+async function canary(supervisorPid: number, okFd: number, fault: string | undefined, t0: number): Promise<never> {
   afterFork(supervisorPid);
   injectedFault(fault);
   // young-generation work like a busy worker's: two rounds of small objects that stay alive, each followed by a
@@ -49,7 +51,8 @@ async function canary(supervisorPid: number, okFd: number, fault: string | undef
   await new Promise<void>((resolve, reject) => fs.readFile(__filename, e => (e ? reject(e) : resolve())));
   await new Promise<void>((resolve, reject) => crypto.randomBytes(8, e => (e ? reject(e) : resolve())));
   await new Promise(resolve => setTimeout(resolve, 1));
-  fs.writeSync(okFd, `ok ${junk.length + kept.length}\n`);
+  // its own time since the fork (the zygote's clock: performance.now() keeps its origin across fork)
+  fs.writeSync(okFd, `ok ${(performance.now() - t0).toFixed(2)} ${junk.length + kept.length}\n`);
   return exitNow(0);
 }
 
@@ -78,7 +81,7 @@ export function startSelfCheck(supervisorPid: number, fault?: string): Canary | 
   const pid = shim.doubleFork();
   if (pid === 0) {
     fs.closeSync(r);
-    void canary(supervisorPid, w, fault).catch(() => exitNow(1));
+    void canary(supervisorPid, w, fault, t0).catch(() => exitNow(1));
     return 'canary';
   }
   fs.closeSync(w);
@@ -98,15 +101,17 @@ export function abandonSelfCheck(c: Canary): void {
 }
 
 /**
- * Waits for the canary (from the zygote's synchronous world: no event loop turns here), up to CANARY_MS after it was
- * forked; resolves with how long the canary took and how much of that the zygote spent waiting, or a reason it failed.
+ * Waits for the canary (from the zygote's synchronous world: no event loop turns here), until CANARY_MS after its fork
+ * or GRACE_MS from now, whichever is later; resolves with the canary's own time and how long the zygote waited, or a
+ * reason it failed.
  */
 export function finishSelfCheck(c: Canary): { ms: number; waitedMs: number } | { failed: string } {
   const { pid, okFd: r, t0 } = c;
   const tw = performance.now();
+  const deadline = Math.max(t0 + CANARY_MS, tw + GRACE_MS);
   const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (running(pid) && performance.now() - t0 < CANARY_MS) Atomics.wait(nap, 0, 0, 1);
-  const end = performance.now();
+  while (running(pid) && performance.now() < deadline) Atomics.wait(nap, 0, 0, 1);
+  const waitedMs = performance.now() - tw;
   if (running(pid)) {
     abandonSelfCheck(c);
     return { failed: `a forked canary did not finish its allocations, hot loop and thread-pool work within ${CANARY_MS / 1000} s (pid ${pid}, killed): forking this runtime can hang its workers` };
@@ -119,5 +124,6 @@ export function finishSelfCheck(c: Canary): { ms: number; waitedMs: number } | {
     // nothing written
   }
   fs.closeSync(r);
-  return said.startsWith('ok') ? { ms: end - t0, waitedMs: end - tw } : { failed: `a forked canary (pid ${pid}) exited without finishing its work: forking this runtime can crash its workers` };
+  const ok = /^ok ([\d.]+) /.exec(said);
+  return ok ? { ms: Number(ok[1]), waitedMs } : { failed: `a forked canary (pid ${pid}) exited without finishing its work: forking this runtime can crash its workers` };
 }

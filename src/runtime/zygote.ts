@@ -11,7 +11,8 @@ import { registry } from '../registry';
 import { afterFork } from './after-fork';
 import type { AppShape } from './app';
 import { importApp, shapeOf, warmUp } from './app';
-import { v8Gc } from './gc';
+import { blockingStdio } from './exit';
+import { shrinkBeforeFork } from './gc';
 import { deferAppListen } from './listen';
 import { useCacheFreeCrypto } from './random';
 import type { Canary } from './self-check';
@@ -90,23 +91,6 @@ function commandLoop(config: RuntimeConfig): { slot: number; board: number } {
   }
 }
 
-/**
- * Right before the command loop, leaves the zygote as small as it can be, since every forked child shares all of it
- * (each is charged its share of every page, as Pss). V8's low-memory collection (`lowMemory` in the shim, the C++
- * API's LowMemoryNotification): full GCs with the memory-reducing flag, which empty the young generation, give its
- * unused semi-space and V8's pooled pages back to the kernel and compact the old generation. It is the only way to
- * get that collection on V8 11 (Node 20), whose gc() knows no 'last-resort' flavour and whose plain full GC grows the
- * heap; where the shim cannot find the entry point, V8 >= 12's gc() flavour does the same. Then malloc_trim gives
- * malloc's free pages back.
- */
-function shrinkBeforeFork(): void {
-  const shim = native();
-  if (!shim.lowMemory() && Number(process.versions.v8.split('.')[0]) >= 12) {
-    v8Gc()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  }
-  shim.trimMalloc();
-}
-
 /** Threads of this process right now. */
 function threadCount(): number {
   return fs.readdirSync('/proc/self/task').length;
@@ -128,6 +112,9 @@ async function main(): Promise<void> {
   reg.generation = config.generation;
   for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
   useCacheFreeCrypto();
+  // the stdio streams first (blocking, as every child makes them): the canary then inherits them made, and does not
+  // flip the shared file descriptions to non-blocking while this zygote writes to them
+  blockingStdio();
   // the canary tests the runtime, so it can start now and run on the other core while this zygote warms up
   let canary: Canary | undefined;
   if (config.selfCheck) {
@@ -135,42 +122,45 @@ async function main(): Promise<void> {
     if (started === 'canary') return; // this is the canary: it finishes on its own event loop
     canary = started;
   }
-  const fail = (message: string, detail: string): never => {
+  const fail = (message: string, detail: string, selfCheck = false): never => {
+    const killed = canary ? `; its fork self-check canary (pid ${canary.pid}) was killed` : '';
     if (canary) abandonSelfCheck(canary);
-    fs.writeSync(2, `prefork zygote ${process.pid}: ${detail}\n`);
-    sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message });
+    fs.writeSync(2, `prefork zygote ${process.pid}: ${detail}${killed}\n`);
+    sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message, ...(selfCheck ? { selfCheck: true as const } : {}) });
     process.exit(WORKER_BOOT_ERROR);
   };
-  deferAppListen();
-  await warmUp(config.app);
   let shape: AppShape | undefined;
-  if (config.preload) {
-    try {
-      shape = await preload(config);
-    } catch (e) {
-      const err = e as Error;
-      fail(err?.message ?? String(e), err?.stack ?? String(e));
-    }
-  }
-  const threads = threadCount();
-  if (threads > threadsAtStart) {
-    // a thread that holds a lock at fork time leaves that lock held forever in the child (docs/ARCHITECTURE.md, "Forking Node")
-    const message =
-      `the zygote runs ${threads - threadsAtStart} more thread(s) than when it started (worker_threads, or the libuv ` +
-      'thread pool used while importing the app with --preload); forking it could deadlock the workers. Start ' +
-      'threads and async I/O when serving starts, or run without --preload (or with --worker-mode exec)';
-    fail(message, message);
-  }
-  shrinkBeforeFork();
   let selfCheck: { ms: number; waitedMs: number } | undefined;
-  if (canary) {
-    const check = finishSelfCheck(canary);
-    if ('failed' in check) {
-      fs.writeSync(2, `prefork zygote ${process.pid}: fork self-check failed: ${check.failed}\n`);
-      sendEvent(config.eventsFd, { t: 'zygote-error', pid: process.pid, message: `fork self-check failed: ${check.failed}`, selfCheck: true });
-      process.exit(WORKER_BOOT_ERROR);
+  try {
+    deferAppListen();
+    await warmUp(config.app);
+    if (config.preload) {
+      try {
+        shape = await preload(config);
+      } catch (e) {
+        const err = e as Error;
+        fail(err?.message ?? String(e), err?.stack ?? String(e));
+      }
     }
-    selfCheck = check;
+    const threads = threadCount();
+    if (threads > threadsAtStart) {
+      // a thread that holds a lock at fork time leaves that lock held forever in the child (docs/ARCHITECTURE.md, "Forking Node")
+      const message =
+        `the zygote runs ${threads - threadsAtStart} more thread(s) than when it started (worker_threads, or the libuv ` +
+        'thread pool used while importing the app with --preload); forking it could deadlock the workers. Start ' +
+        'threads and async I/O when serving starts, or run without --preload (or with --worker-mode exec)';
+      fail(message, message);
+    }
+    shrinkBeforeFork();
+    if (canary) {
+      const check = finishSelfCheck(canary);
+      canary = undefined; // finished: its pipe is closed and it is gone
+      if ('failed' in check) fail(`fork self-check failed: ${check.failed}`, `fork self-check failed: ${check.failed}`, true);
+      else selfCheck = check;
+    }
+  } catch (e) {
+    const err = e as Error;
+    fail(`the zygote failed to start: ${err?.message ?? String(e)}`, err?.stack ?? String(e));
   }
   sendEvent(config.eventsFd, { t: 'zygote-ready', pid: process.pid, ms: performance.now() - t0, ...(selfCheck ? { selfCheck } : {}) });
   const { slot, board } = commandLoop(config);

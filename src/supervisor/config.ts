@@ -19,7 +19,7 @@ export interface SupervisorConfig {
   maxMemoryBytes: number;
   maxAgeMs: number;
   mode: 'fork' | 'exec';
-  /** No --worker-mode was given: a failed fork self-check falls back to exec mode instead of halting. */
+  /** Neither --worker-mode nor --preload was given: a failed fork self-check falls back to exec mode instead of halting. */
   modeDefaulted: boolean;
   preload: boolean;
   env: Record<string, string>;

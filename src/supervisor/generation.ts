@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { SharedDataset } from '../datasets/load';
 import { native } from '../native';
 import type { RuntimeConfig, RuntimeEvent } from '../protocol';
-import { BENCH_NO_POPULATE_ENV, BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SLOT_ENV } from '../protocol';
+import { BENCH_NO_POPULATE_ENV, BOARD_ENV, parseEvent, PDEATHSIG, RUNTIME_ENV, SELF_CHECK_FAULT_ENV, SLOT_ENV } from '../protocol';
 import { v8Tuning } from './v8-tuning';
 import type { SupervisorConfig } from './config';
 import type { Credentials } from './credentials';
@@ -170,9 +170,11 @@ export class Generation {
     return [-1, 1, 2, this.#eventsWrite, ...this.#opts.listeners.map(l => l.fd), ...this.datasets.map(d => d.fd), this.#opts.scoreboardFd];
   }
 
-  #env(extra: Record<string, string>): NodeJS.ProcessEnv {
+  /** The child's environment: the supervisor's, the runtime config, `extra`; the self-check fault (tests) only for a zygote. */
+  #env(extra: Record<string, string>, zygote = false): NodeJS.ProcessEnv {
     if (this.#config === undefined) throw new Error(`generation ${this.id} is not open`);
-    return { ...process.env, [RUNTIME_ENV]: JSON.stringify(this.#config), ...extra };
+    const { [SELF_CHECK_FAULT_ENV]: fault, ...inherited } = process.env;
+    return { ...inherited, ...(zygote && fault !== undefined ? { [SELF_CHECK_FAULT_ENV]: fault } : {}), [RUNTIME_ENV]: JSON.stringify(this.#config), ...extra };
   }
 
   /** Opens the event pipe and, in fork mode, starts the zygote (logged); returns the zygote's pid, if any. */
@@ -195,7 +197,7 @@ export class Generation {
   startZygote(): number {
     const [cmdRead, cmdWrite] = native().pipe();
     this.#cmdFd = cmdWrite; // stopZygote() and release() close it, also when the spawn below fails
-    const env = this.#env({});
+    const env = this.#env({}, true);
     const { kept, dropped } = forkSafeNodeOptions(env.NODE_OPTIONS);
     if (dropped.length) {
       env.NODE_OPTIONS = kept;

@@ -19,6 +19,26 @@ t.test('the first generation forks a canary before it serves; a reload does not'
   t.equal(again?.[1], '', 'generation 2 (same runtime) skips it');
 });
 
+t.test('the canary runs while the zygote imports a --preload app: the zygote barely waits', forkOnly, async t => {
+  // slow-boot.js blocks 1.5 s at import; the canary, forked before the import, is done long before
+  const p = await startPrefork(t, ['start', path.join(APPS, 'slow-boot.js'), '--preload', '--bind', '127.0.0.1:0', '--workers', '1']);
+  const m = /zygote ready in (\d+) ms \(fork self-check passed in ([\d.]+) ms; it delayed ready by ([\d.]+) ms\)/.exec(p.output());
+  t.ok(m, `the self-check ran: ${m?.[0]}`);
+  t.ok(Number(m?.[1]) >= 1500, 'the zygote took the import\'s 1.5 s');
+  t.ok(Number(m?.[2]) < 1000, 'the canary\'s own time, not the zygote\'s');
+  t.ok(Number(m?.[3]) < 50, 'and the zygote did not wait for it');
+});
+
+t.test('a zygote whose --preload import fails kills its canary and reports the app\'s error', forkOnly, async t => {
+  const p = await startPrefork(t, ['start', path.join(APPS, 'throws.js'), '--preload', '--bind', '127.0.0.1:0', '--workers', '1'], { env: { _PREFORK_TEST_CANARY: 'hang' }, ready: null });
+  const t0 = Date.now();
+  const { code } = await p.exited;
+  t.equal(code, 3, 'the app failed to boot (exit 3), not the self-check');
+  t.ok(Date.now() - t0 < 2000, 'without waiting out the canary\'s 2 s');
+  t.match(p.output(), /prefork zygote \d+: Error: probe app refuses to boot: missing FOO_CONFIG[^]*?; its fork self-check canary \(pid \d+\) was killed/);
+  t.notMatch(p.output(), /fork self-check failed/);
+});
+
 for (const [fault, verb] of [['hang', 'hangs'], ['crash', 'crashes']]) {
   t.test(`a canary that ${verb}: prefork says so and serves in exec mode`, forkOnly, async t => {
     const p = await startPrefork(t, ['start', APP, '--bind', '127.0.0.1:0', '--workers', '2'], { env: { _PREFORK_TEST_CANARY: fault }, ready: /generation 2 ready/ });
@@ -33,11 +53,13 @@ for (const [fault, verb] of [['hang', 'hangs'], ['crash', 'crashes']]) {
   });
 }
 
-t.test('with --worker-mode fork, a canary that hangs halts prefork with exit code 70', forkOnly, async t => {
-  const p = await startPrefork(t, ['start', APP, '--bind', '127.0.0.1:0', '--workers', '2', '--worker-mode', 'fork'], { env: { _PREFORK_TEST_CANARY: 'hang' }, ready: null });
-  const { code } = await p.exited;
-  t.equal(code, 70);
-  t.match(p.output(), /generation 1 failed: fork self-check failed: a forked canary did not finish/);
-  t.match(p.output(), /halting: no generation can serve \(exit code 70\)/);
-  t.notMatch(p.output(), /generation \d ready/, 'nothing served');
-});
+for (const given of [['--worker-mode', 'fork'], ['--preload']]) {
+  t.test(`with ${given.join(' ')}, a canary that hangs halts prefork with exit code 70`, forkOnly, async t => {
+    const p = await startPrefork(t, ['start', APP, '--bind', '127.0.0.1:0', '--workers', '2', ...given], { env: { _PREFORK_TEST_CANARY: 'hang' }, ready: null });
+    const { code } = await p.exited;
+    t.equal(code, 70);
+    t.match(p.output(), /generation 1 failed: fork self-check failed: a forked canary did not finish/);
+    t.match(p.output(), /halting: no generation can serve \(exit code 70\)/);
+    t.notMatch(p.output(), /generation \d ready|worker mode exec/, 'nothing served, no fallback');
+  });
+}
