@@ -14,39 +14,37 @@ untested=${NODE_MATRIX_UNTESTED-25}
 tests="test/native.ts test/runtime/fork-stress.ts test/cli/node-support.ts test/cli/self-check.ts test/cli/threads.ts test/cli/listen-routing.ts test/examples/frameworks.ts test/cli/start-fork.ts test/cli/start-exec.ts test/cli/reload.ts test/cli/upgrade.ts test/cli/timeout.ts test/cli/recycle.ts test/cli/preload.ts"
 failed=0
 summary=""
-for v in $versions; do
+
+# run_on VERSION KIND TESTS...: tap on Node VERSION (KIND: tested, or untested for the refusal), one summary line
+run_on() {
+  local v=$1 kind=$2 node log status line extra
+  shift 2
   if ! node=$(scripts/fetch-node.sh "$v"); then
     summary="$summary\nNode $v: not fetched"
     failed=1
-    continue
+    return
   fi
-  echo "== Node $("$node" --version) ($node)"
+  echo "== Node $("$node" --version) ($node, $kind)"
   log=$(mktemp)
   # tap runs each test file with the node that runs tap; prefork's processes use process.execPath: all on $node
-  PATH="$(dirname "$node"):$PATH" "$node" node_modules/.bin/tap --disable-coverage $tests 2>&1 | tee "$log"
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/.bin/tap --disable-coverage "$@" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   line=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
-  stress=$(grep -E '^(not )?ok [0-9]+ - test/runtime/fork-stress.ts' "$log" | head -n 1 | sed -E 's/ # time=.*//')
-  if grep -qE '500 forks from .* # SKIP' "$log"; then stress="skipped: $(grep -oE '# SKIP .*' "$log" | head -n 1 | sed 's/# SKIP //')"; fi
-  summary="$summary\nNode $("$node" --version): ${line:-no summary} (exit $status); fork stress: ${stress:-not run}"
-  rm -f "$log"
-  [ "$status" -eq 0 ] || failed=1
-done
-for v in $untested; do
-  if ! node=$(scripts/fetch-node.sh "$v"); then
-    summary="$summary\nNode $v (untested major): not fetched"
-    failed=1
-    continue
+  if [ "$kind" = tested ]; then
+    extra=$(grep -E '^(not )?ok [0-9]+ - test/runtime/fork-stress.ts' "$log" | head -n 1 | sed -E 's/ # time=.*//')
+    if grep -qE '500 forks from .* # SKIP' "$log"; then extra="skipped: $(grep -oE '# SKIP .*' "$log" | head -n 1 | sed 's/# SKIP //')"; fi
+    extra="fork stress: ${extra:-not run}"
+  else
+    # on a major the table does not list, the refusal test must run, not skip
+    if grep -qE '# SKIP' "$log"; then status=1; line="$line, but the refusal test skipped"; fi
+    extra="untested major: fork mode refused"
   fi
-  echo "== Node $("$node" --version), a major fork mode was not tested on ($node)"
-  log=$(mktemp)
-  PATH="$(dirname "$node"):$PATH" "$node" node_modules/.bin/tap --disable-coverage test/cli/node-support.ts 2>&1 | tee "$log"
-  status=${PIPESTATUS[0]}
-  line=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
-  if grep -qE '# SKIP' "$log"; then status=1; line="$line, but the refusal test skipped"; fi
-  summary="$summary\nNode $("$node" --version) (untested major): ${line:-no summary} (exit $status); fork mode refused"
+  summary="$summary\nNode $("$node" --version): ${line:-no summary} (exit $status); $extra"
   rm -f "$log"
   [ "$status" -eq 0 ] || failed=1
-done
+}
+
+for v in $versions; do run_on "$v" tested $tests; done
+for v in $untested; do run_on "$v" untested test/cli/node-support.ts; done
 echo -e "\n== node matrix$summary"
 exit $failed
