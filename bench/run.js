@@ -509,9 +509,11 @@ async function memoryOf(label, start) {
 }
 
 async function benchMemory(results) {
-  section(`(b) memory of idle workers (/proc/PID/smaps_rollup, ${CFG.settleMs} ms after ready, 2 workers each)`);
+  section(`(b) memory of idle workers (/proc/PID/smaps_rollup, ${CFG.settleMs} ms after ready, 2 workers each unless the row says 4)`);
   const runs = [];
   for (const mode of Object.keys(MODES)) runs.push(await memoryOf(`prefork ${mode}`, () => startPrefork([HELLO, '--workers', '2', ...MODES[mode]])));
+  // more workers share the zygote's pages (docs/ARCHITECTURE.md, "Private memory of a forked worker")
+  runs.push(await memoryOf('prefork fork, 4 workers', () => startPrefork([HELLO, '--workers', '4', ...MODES.fork])));
   runs.push(await memoryOf('node:cluster', startCluster));
   if (PM2_BIN) runs.push(await memoryOf('PM2 cluster mode', startPm2));
   const plain = [];
