@@ -34,6 +34,8 @@ export class Arbiter {
   readonly #board = createBoard();
   readonly #hooks: ArbiterHooks;
   #served = false;
+  /** A generation serves and the service manager has not heard yet (whether it is the first): told once no old worker accepts. */
+  #servedUntold: boolean | undefined;
   #selfChecked = false;
   readonly #workers: Workers;
   #nextId = 1;
@@ -173,9 +175,9 @@ export class Arbiter {
         this.#lastReloadError = '';
         if (this.serving() !== gen) this.#counters.reloads++;
         for (const old of this.#generations) if (old !== gen && SERVING.has(old.state)) this.#dispatch(old, 'retire');
-        // `prefork reload` hears of it once no old worker accepts any more (see #answer)
+        // `prefork reload` and the service manager (READY=1) hear of it once no old worker accepts any more (see #answer)
         this.#waiters.swapped(gen.id, { ok: true, generation: gen.id, pids });
-        this.#hooks.served(!this.#served);
+        this.#servedUntold ??= !this.#served;
         this.#served = true;
         return;
       }
@@ -271,7 +273,12 @@ export class Arbiter {
    * scale` once the serving generation has exactly the wanted workers, all ready.
    */
   #answer(): void {
-    if (!this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) this.#waiters.releaseSwaps();
+    if (!this.#generations.some(g => g.state === 'draining' && this.#workers.mayAccept(g))) {
+      this.#waiters.releaseSwaps();
+      const first = this.#servedUntold;
+      this.#servedUntold = undefined;
+      if (first !== undefined) this.#hooks.served(first);
+    }
     const serving = this.serving();
     const scaled = serving && !this.#incoming() ? this.#workers.scaled(serving) : undefined;
     if (scaled) this.#waiters.settleScale({ ok: true, generation: serving?.id, workers: scaled.length, pids: scaled });
