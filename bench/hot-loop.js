@@ -11,8 +11,8 @@
 //
 // and two loops in each: `natural` (the array at module level, the loop in the handler: GET /) and `param` (the
 // same loop in a function taking the array: GET /param), N scans of each, natural first, in one process. Fork mode
-// is skipped where prefork refuses it (a Node major it was not tested on). The table shows every scan (wall ms) and, per row, first/warm and
-// warm/threads, warm being the median of the scans after the second. The last line of stdout is one JSON object,
+// is skipped where prefork refuses it (a Node major it was not tested on). The table shows every scan (wall ms)
+// and, per row, first/warm and warm/threads, warm being the median of the scans after the second. The last line of stdout is one JSON object,
 // {"hotLoop": {...}}, with every number (wall and CPU ms per scan).
 //
 // Options: --nodes 20,22,24,26 (majors; each is this node, `node` on PATH, or DIR/V/package/bin/node under
@@ -355,10 +355,10 @@ async function main() {
       continue;
     }
     const [version, v8] = versionOf(node).split(' ');
-    const tuning = v8Tuning(version.replace(/^v/, ''));
+    const tuning = v8Tuning(version);
     const rows = ['fork', 'exec', 'plain', 'threads'];
     if (tuning.speedFlags.length) rows.splice(1, 0, 'fork-untuned');
-    if (forkUnsafeReason(version.replace(/^v/, ''))) rows.splice(0, rows.indexOf('exec')); // prefork refuses fork mode there
+    if (forkUnsafeReason(version)) rows.splice(0, rows.indexOf('exec')); // prefork refuses fork mode there
     if (order++ % 2) rows.reverse(); // alternate the order from one Node to the next
     const entry = { version, v8, zygoteFlags: tuning.zygoteFlags, rows: {} };
     result.nodes[major] = entry;

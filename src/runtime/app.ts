@@ -5,7 +5,6 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { blockingStdio } from './exit';
 
 export type FetchApp = { fetch(request: Request): Response | Promise<Response> };
 
@@ -83,9 +82,6 @@ export async function importApp(app: string): Promise<unknown> {
  */
 export async function warmUp(app: string): Promise<void> {
   require('node:cluster');
-  // blocking, as afterFork makes them in every worker: creating a pipe's stream made its file description non-blocking,
-  // and the zygote's own messages go out with fs.writeSync(2)
-  blockingStdio();
   let esm = true;
   try {
     const target = resolveApp(app);

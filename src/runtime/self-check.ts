@@ -70,9 +70,9 @@ function running(pid: number): boolean {
 export type Canary = { pid: number; okFd: number; t0: number };
 
 /**
- * Forks the canary (`fault`: SELF_CHECK_FAULT_ENV's value, tests only). In the zygote, returns it (the zygote goes on with its own start-up, then calls finishSelfCheck);
- * in the canary itself returns 'canary': the caller must return, and this process's event loop runs the canary,
- * which then exits.
+ * Forks the canary (`fault`: SELF_CHECK_FAULT_ENV's value, tests only). In the zygote, returns it: the zygote goes on
+ * with its own start-up, then calls finishSelfCheck. In the canary itself returns 'canary': the caller must return,
+ * and this process's event loop runs the canary, which then exits.
  */
 export function startSelfCheck(supervisorPid: number, fault?: string): Canary | 'canary' {
   const shim = native();

@@ -112,8 +112,9 @@ async function main(): Promise<void> {
   reg.generation = config.generation;
   for (const d of config.datasets) reg.datasets.set(d.name, attachDataset(d.fd));
   useCacheFreeCrypto();
-  // the stdio streams first (blocking, as every child makes them): the canary then inherits them made, and does not
-  // flip the shared file descriptions to non-blocking while this zygote writes to them
+  // the stdio streams first, blocking as afterFork makes them in every child (creating a pipe's stream made its file
+  // description non-blocking, and the zygote's own messages go out with fs.writeSync(2)): the canary then inherits
+  // them made, and does not flip the shared file descriptions to non-blocking while this zygote writes to them
   blockingStdio();
   // the canary tests the runtime, so it can start now and run on the other core while this zygote warms up
   let canary: Canary | undefined;

@@ -7,10 +7,12 @@ import t from 'tap';
 import { APPS, forkOnly, get, isAlive, runCli, startPrefork } from '../helpers/prefork';
 
 const APP = path.join(APPS, 'probe.js');
+/** The zygote's ready line with a self-check: total ms, the canary's own ms, and how long ready waited for it. */
+const READY = /zygote ready in (\d+) ms \(fork self-check passed in ([\d.]+) ms; it delayed ready by ([\d.]+) ms\)/;
 
 t.test('the first generation forks a canary before it serves; a reload does not', forkOnly, async t => {
   const p = await startPrefork(t, ['start', APP, '--bind', '127.0.0.1:0', '--workers', '1']);
-  const m = /generation 1: zygote ready in (\d+) ms \(fork self-check passed in ([\d.]+) ms; it delayed ready by ([\d.]+) ms\)/.exec(p.output());
+  const m = new RegExp(`generation 1: ${READY.source}`).exec(p.output());
   t.ok(m, `the self-check ran: ${m?.[0]}`);
   t.ok(Number(m?.[3]) <= Number(m?.[2]), 'the zygote waited for no more than the canary took');
   const from = p.output().length;
@@ -22,7 +24,7 @@ t.test('the first generation forks a canary before it serves; a reload does not'
 t.test('the canary runs while the zygote imports a --preload app: the zygote barely waits', forkOnly, async t => {
   // slow-boot.js blocks 1.5 s at import; the canary, forked before the import, is done long before
   const p = await startPrefork(t, ['start', path.join(APPS, 'slow-boot.js'), '--preload', '--bind', '127.0.0.1:0', '--workers', '1']);
-  const m = /zygote ready in (\d+) ms \(fork self-check passed in ([\d.]+) ms; it delayed ready by ([\d.]+) ms\)/.exec(p.output());
+  const m = READY.exec(p.output());
   t.ok(m, `the self-check ran: ${m?.[0]}`);
   t.ok(Number(m?.[1]) >= 1500, 'the zygote took the import\'s 1.5 s');
   t.ok(Number(m?.[2]) < 1000, 'the canary\'s own time, not the zygote\'s');
