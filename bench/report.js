@@ -240,7 +240,7 @@ const SECTION_VIEWS = {
       fmt(x.startupMs, 0),
       fmt(x.includedMs, 0),
       ratio(ipc(x.workers), x.warmMedianMs),
-      ratio(x.warmMedianMs, sab(x.workers, x.kernel)),
+      ratio(x.warmMedianMs, sab(x.workers, x.kernel === 'param' ? 'param' : 'natural')),
     ]);
     const a = r.article?.ms ?? {};
     const four = res.filter(x => x.workers === Math.max(...res.map(y => y.workers)) && (x.kernel === 'param' || x.kernel === 'numpy' || x.row === 'ipc'));
@@ -254,7 +254,8 @@ const SECTION_VIEWS = {
       `whose header defines every row and clock): ${fmt((r.config?.bytes ?? NaN) / 1e9, 2)} GB, each worker sums its slice; "first" is the first round after`,
       'start-up, "warm" the median [min-max] of later rounds, both with start-up excluded as in the article; "incl."',
       'adds start-up. Kernels: `natural` (module-level array, the loop in the handler), `param` (a function over its',
-      'parameter), `numpy` (the Python rows).',
+      'parameter), `numpy` (the Python rows), `serial` and `four` (the C rows, `bench/seed-floor.c` at `cc -O2`: the natural',
+      "loop's one chain of adds, and four running sums; the C row is the floor of the natural loop on this CPU).",
       '',
       '![seed table](charts/seed.svg)',
       '',

@@ -26,13 +26,16 @@ function sumHandler(big) {
     if (q.has('whoami')) return res.end(JSON.stringify({ pid: process.pid }));
     const [lo, hi] = slice(big.length, Number(q.get('part')), Number(q.get('of')));
     const t = performance.now();
+    const c = process.cpuUsage();
     let sum;
     if (q.get('kernel') === 'param') sum = sumParam(big, lo, hi);
     else {
       sum = 0;
       for (let i = lo; i < hi; i++) sum += big[i];
     }
-    res.end(JSON.stringify({ sum, pid: process.pid, ms: performance.now() - t }));
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(c);
+    res.end(JSON.stringify({ sum, pid: process.pid, ms, cpuMs: (used.user + used.system) / 1000 }));
   };
 }
 
