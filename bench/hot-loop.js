@@ -25,6 +25,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
+const { onLines } = require('./procs');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'prefork');
@@ -147,11 +148,7 @@ class Proc {
       for (const w of [...this.waiters]) w();
     });
     for (const stream of ['stdout', 'stderr']) {
-      let partial = '';
-      this.child[stream].setEncoding('utf8');
-      this.child[stream].on('data', chunk => {
-        const parts = (partial + chunk).split('\n');
-        partial = parts.pop() ?? '';
+      onLines(this.child[stream], parts => {
         for (const text of parts) {
           this.lines.push(text);
           for (const m of text.matchAll(/\(pid (\d+)\)/g)) {

@@ -1,4 +1,5 @@
-// What the bench scripts know of processes from /proc: one copy, shared by bench/run.js and bench/seed.js.
+// What the bench scripts know of processes (from /proc, and their output read line by line): one copy, shared by
+// bench/run.js, bench/seed.js and bench/hot-loop.js.
 'use strict';
 const fs = require('node:fs');
 
@@ -36,4 +37,15 @@ function descendants(roots) {
   return out;
 }
 
-module.exports = { isAlive, descendants };
+/** Calls `onBatch(lines)` with the complete lines of each chunk `stream` gives (utf8; a partial last line waits). */
+function onLines(stream, onBatch) {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', chunk => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    onBatch(lines);
+  });
+}
+
+module.exports = { isAlive, descendants, onLines };

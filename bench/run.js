@@ -28,7 +28,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { descendants, isAlive } = require('./procs');
+const { descendants, isAlive, onLines } = require('./procs');
 const { performance } = require('node:perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -193,13 +193,9 @@ class Proc {
       this.#notify();
     });
     this.waiters = new Set();
-    const partial = { stdout: '', stderr: '' };
     for (const stream of ['stdout', 'stderr']) {
-      this.child[stream].setEncoding('utf8');
-      this.child[stream].on('data', chunk => {
+      onLines(this.child[stream], parts => {
         const t = performance.now();
-        const parts = (partial[stream] + chunk).split('\n');
-        partial[stream] = parts.pop() ?? '';
         for (const text of parts) {
           this.lines.push({ t, text });
           for (const m of text.matchAll(/\(pid (\d+)\)/g)) track(Number(m[1]), `${label} child`);
@@ -679,12 +675,8 @@ async function runChildBench(results, key, file, args, title) {
   const child = spawn(process.execPath, [file, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
   track(child.pid ?? 0, path.basename(file));
   // passed through, but for the last line, a JSON object: the results, kept
-  let pending = '';
   let last;
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', chunk => {
-    const lines = (pending + chunk).split('\n');
-    pending = lines.pop() ?? '';
+  onLines(child.stdout, lines => {
     for (const line of lines) {
       if (line.startsWith('{')) last = line;
       else process.stdout.write(`${line}\n`);

@@ -96,7 +96,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { descendants, isAlive } = require('./procs');
+const { descendants, isAlive, onLines } = require('./procs');
 const { performance } = require('node:perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -344,12 +344,8 @@ async function floorPool(n, binary) {
     cp.on('exit', () => tracked.delete(cp.pid));
     const lines = [];
     let waiting;
-    let partial = '';
     let gone;
-    cp.stdout.setEncoding('utf8');
-    cp.stdout.on('data', d => {
-      const parts = (partial + d).split('\n');
-      partial = parts.pop() ?? '';
+    onLines(cp.stdout, parts => {
       lines.push(...parts);
       if (waiting && lines.length) waiting.resolve(lines.shift());
     });
@@ -504,11 +500,7 @@ async function preforkPool(n, { app, mode = 'fork', preload = false, share = tru
   let exited;
   const exit = new Promise(r => sup.on('exit', (code, signal) => r((exited = { code, signal }))));
   const ready = new Promise((resolve, reject) => {
-    let partial = '';
-    sup.stderr.setEncoding('utf8');
-    sup.stderr.on('data', chunk => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
+    onLines(sup.stderr, parts => {
       for (const l of parts) {
         lines.push(l);
         if (/generation 1 ready/.test(l)) resolve();
