@@ -18,6 +18,7 @@ const FLAGS = {
   'seed-node': { value: '24', quick: '', meaning: '(g) the Node major the seed table runs on (the recommended one); empty: this node' },
   'seed-size-mb': { value: '1536', quick: '128', meaning: '(g) MB of the summed Float64Array' },
   'seed-runs': { value: '2', quick: '1', meaning: '(g) warm samples per row' },
+  'seed-check-sessions': { value: '3', quick: '1', meaning: '(g) fresh launches of prefork fork mode, the row the checks judge (its first-scan check reads the median of their first scans)' },
   json: { value: '', meaning: 'also write this run\'s results to FILE' },
   readme: { value: 'yes', meaning: 'no: do not regenerate bench/README.md' },
 };

@@ -43,7 +43,9 @@ const NO_SCOREBOARD_ENV = require('../dist/protocol.js').BENCH_NO_SCOREBOARD_ENV
 const { SECTIONS, FLAGS } = require('./flags');
 
 function usage(message) {
-  const lines = Object.entries(FLAGS).map(([k, f]) => `  --${k}${f.bool ? '' : ' V'}`.padEnd(22) + `${f.meaning}${f.value ? ` (default ${f.value}${f.quick !== undefined ? `, --quick ${f.quick || 'empty'}` : ''})` : ''}`);
+  const names = Object.entries(FLAGS).map(([k, f]) => `  --${k}${f.bool ? '' : ' V'}`);
+  const width = Math.max(...names.map(n => n.length)) + 2;
+  const lines = Object.entries(FLAGS).map(([k, f], i) => names[i].padEnd(width) + `${f.meaning}${f.value ? ` (default ${f.value}${f.quick !== undefined ? `, --quick ${f.quick || 'empty'}` : ''})` : ''}`);
   (message ? console.error : console.log)(`${message ? `bench: ${message}\n` : ''}usage: node bench/run.js [flags]\n${lines.join('\n')}`);
   process.exit(message ? 2 : 0);
 }
@@ -65,7 +67,7 @@ function parseFlags(argv) {
   const quick = given.quick === true;
   const out = { quick };
   for (const [k, f] of Object.entries(FLAGS)) if (!f.bool) out[k] = given[k] ?? (quick && f.quick !== undefined ? f.quick : f.value);
-  for (const k of ['samples', 'rounds', 'duration', 'hot-elements', 'seed-size-mb', 'seed-runs']) {
+  for (const k of ['samples', 'rounds', 'duration', 'hot-elements', 'seed-size-mb', 'seed-runs', 'seed-check-sessions']) {
     if (!/^[1-9]\d*$/.test(out[k])) usage(`--${k}: expected a positive integer, got '${out[k]}'`);
     out[k] = Number(out[k]);
   }
@@ -100,6 +102,7 @@ const CFG = {
   hotNodes: OPTS['hot-nodes'],
   seedSizeMB: OPTS['seed-size-mb'],
   seedRuns: OPTS['seed-runs'],
+  seedCheckSessions: OPTS['seed-check-sessions'],
   seedNode: OPTS['seed-node'],
   childTimeoutS: QUICK ? 300 : 900,
   limitS: QUICK ? 900 : 2400,
@@ -717,7 +720,7 @@ const runSeedBench = results => {
     if (r.status === 0) node = ['--node', r.stdout.trim()];
     else console.log(`  Node ${CFG.seedNode} is not available (${(r.stderr || '').trim()}): the seed table runs on ${process.version}`);
   }
-  return runChildBench(results, 'seed', path.join(__dirname, 'seed.js'), ['--size-mb', String(CFG.seedSizeMB), '--runs', String(CFG.seedRuns), '--sessions', '1', ...node], '(g) bench/seed.js: the seed\'s table, one big array summed by N workers');
+  return runChildBench(results, 'seed', path.join(__dirname, 'seed.js'), ['--size-mb', String(CFG.seedSizeMB), '--runs', String(CFG.seedRuns), '--sessions', '1', '--check-sessions', String(CFG.seedCheckSessions), ...node], '(g) bench/seed.js: the seed\'s table, one big array summed by N workers');
 };
 const runLoadBench = results =>
   runChildBench(results, 'load', LOAD_BENCH, QUICK ? ['--size-mb', '200'] : [], '(d) bench/load.js: dataset loading');
