@@ -255,7 +255,7 @@ const SECTION_VIEWS = {
       'start-up, "warm" the median [min-max] of later rounds, both with start-up excluded as in the article; "incl."',
       'adds start-up. Kernels: `natural` (module-level array, the loop in the handler), `param` (a function over its',
       'parameter), `numpy` (the Python rows), `serial` and `four` (the C rows, `bench/seed-floor.c` at `cc -O2`: the natural',
-      "loop's one chain of adds, and four running sums; the C row is the floor of the natural loop on this CPU).",
+      "loop's one chain of adds, and four running sums: what this CPU does for the natural loop with no JIT in the way).",
       '',
       '![seed table](charts/seed.svg)',
       '',

@@ -10,13 +10,17 @@
  *            the compiler keeps the order of the adds: each add waits for the one before it);
  *   four     four running sums over interleaved elements, added at the end: the same data and the same adds, but
  *            four chains instead of one (what numpy's pairwise sum does in its own way).
- * Any other line, a short read or a mapping error ends it with a message on stderr and exit status 1.
+ * Bad arguments, a file shorter than BYTES, a mapping error or any other line end it with a message on stderr and exit
+ * status 1.
  */
+#define _GNU_SOURCE /* MAP_POPULATE, CLOCK_MONOTONIC under -std=c11 */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,14 +49,26 @@ static double sum_four(const double *a, size_t lo, size_t hi) {
   return (s0 + s1) + (s2 + s3);
 }
 
+/* A whole decimal number, or exits naming the argument. */
+static size_t number(const char *what, const char *s) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
+    fprintf(stderr, "seed-floor: %s must be a whole number, got '%s'\n", what, s);
+    exit(1);
+  }
+  return (size_t)v;
+}
+
 int main(int argc, char **argv) {
   if (argc != 5) {
     fprintf(stderr, "usage: seed-floor FILE BYTES LO HI\n");
     return 1;
   }
-  size_t bytes = strtoull(argv[2], NULL, 10);
-  size_t lo = strtoull(argv[3], NULL, 10);
-  size_t hi = strtoull(argv[4], NULL, 10);
+  size_t bytes = number("BYTES", argv[2]);
+  size_t lo = number("LO", argv[3]);
+  size_t hi = number("HI", argv[4]);
   if (bytes % 8 != 0 || lo > hi || hi > bytes / 8) {
     fprintf(stderr, "seed-floor: bad slice [%zu, %zu) of %zu bytes\n", lo, hi, bytes);
     return 1;
@@ -60,6 +76,15 @@ int main(int argc, char **argv) {
   int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     perror(argv[1]);
+    return 1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    perror("seed-floor: fstat");
+    return 1;
+  }
+  if ((size_t)st.st_size < bytes) {
+    fprintf(stderr, "seed-floor: %s holds %lld bytes, not the %zu asked for\n", argv[1], (long long)st.st_size, bytes);
     return 1;
   }
   const double *a = mmap(NULL, bytes, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
