@@ -12,8 +12,8 @@
 // and two loops in each: `natural` (the array at module level, the loop in the handler: GET /) and `param` (the
 // same loop in a function taking the array: GET /param), N scans of each, natural first, in one process. Fork mode
 // is skipped where prefork refuses it (a Node major it was not tested on). The table shows every scan (wall ms)
-// and, per row, first/warm and warm/threads, warm being the median of the scans after the second. The last line of stdout is one JSON object,
-// {"hotLoop": {...}}, with every number (wall and CPU ms per scan).
+// and, per row, first/warm and warm/threads, warm being the median of the scans after the second. The last line of
+// stdout is one JSON object, {"hotLoop": {...}}, with every number (wall and CPU ms per scan).
 //
 // Options: --nodes 20,22,24,26 (majors; each is this node, `node` on PATH, or DIR/V/package/bin/node under
 // --node-cache DIR, default .cache/node as scripts/node-matrix.sh fills it), --elements N (default 67108864),

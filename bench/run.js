@@ -43,9 +43,9 @@ const NO_SCOREBOARD_ENV = require('../dist/protocol.js').BENCH_NO_SCOREBOARD_ENV
 const { SECTIONS, FLAGS } = require('./flags');
 
 function usage(message) {
-  const names = Object.entries(FLAGS).map(([k, f]) => `  --${k}${f.bool ? '' : ' V'}`);
-  const width = Math.max(...names.map(n => n.length)) + 2;
-  const lines = Object.entries(FLAGS).map(([k, f], i) => names[i].padEnd(width) + `${f.meaning}${f.value ? ` (default ${f.value}${f.quick !== undefined ? `, --quick ${f.quick || 'empty'}` : ''})` : ''}`);
+  const rows = Object.entries(FLAGS).map(([k, f]) => [`  --${k}${f.bool ? '' : ' V'}`, f]);
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  const lines = rows.map(([name, f]) => name.padEnd(width) + `${f.meaning}${f.value ? ` (default ${f.value}${f.quick !== undefined ? `, --quick ${f.quick || 'empty'}` : ''})` : ''}`);
   (message ? console.error : console.log)(`${message ? `bench: ${message}\n` : ''}usage: node bench/run.js [flags]\n${lines.join('\n')}`);
   process.exit(message ? 2 : 0);
 }

@@ -371,7 +371,7 @@ async function floorPool(n, binary) {
   return {
     async round(kernel) {
       const t = now();
-      for (const p of procs) p.cp.stdin.write(`${kernel === 'serial' ? 'serial' : 'four'}\n`);
+      for (const p of procs) p.cp.stdin.write(`${kernel}\n`); // C_KERNELS are seed-floor.c's lines
       const sums = await Promise.all(
         procs.map(async p => {
           const [sum, ms] = (await p.next()).split(' ').map(Number);
@@ -600,6 +600,9 @@ async function session(row, n, launch, first, warmEach, kernels) {
 
 const results = []; // one per row × kernel × workers
 const notes = [];
+/** The measured result of one row, kernel and worker count (not a skipped row's note), or undefined. */
+const result = (row, kernel, n) => results.find(r => r.row === row && r.kernel === kernel && r.workers === n && !r.skipped);
+const CORES = os.availableParallelism?.() ?? os.cpus().length;
 
 async function runRow(row, label, n, launch, { sessions = OPT.sessions, runs = OPT.runs, kernels = KERNELS } = {}) {
   const warmEach = Math.max(1, Math.ceil(runs / sessions));
@@ -685,7 +688,6 @@ function fmt(x, digits = 1) {
 }
 
 function printTable() {
-  const find = (row, kernel, n) => results.find(r => r.row === row && r.kernel === kernel && r.workers === n && !r.skipped);
   const head = ['strategy', 'kernel', 'workers', 'first scan ms', 'warm ms median [min-max]', 'in-worker warm ms', 'incl. start-up ms', 'start-up ms', 'IPC/this', 'SAB/this'];
   const body = [];
   for (const n of OPT.workers) {
@@ -693,8 +695,8 @@ function printTable() {
       // the ratios: IPC's (or worker_threads + SAB's) warm median over this row's, same worker count and kernel
       // (Python and C rows against the natural kernel)
       const k = KERNELS.includes(r.kernel) ? r.kernel : 'natural';
-      const ipc = find('ipc', 'natural', n); // IPC runs the natural kernel only (its time is the transfer)
-      const sab = find('sab', k, n);
+      const ipc = result('ipc', 'natural', n); // IPC runs the natural kernel only (its time is the transfer)
+      const sab = result('sab', k, n);
       body.push([r.label, r.kernel, String(n), fmt(r.firstMs), `${fmt(r.warmMedianMs)} [${fmt(r.warmMinMs)}-${fmt(r.warmMaxMs)}]`, fmt(r.workerWarmMedianMs), fmt(r.includedMs), fmt(r.startupMs), ipc ? `${fmt(ipc.warmMedianMs / r.warmMedianMs)}x` : '-', sab ? `${fmt(sab.warmMedianMs / r.warmMedianMs, 2)}x` : '-']);
     }
   }
@@ -711,7 +713,7 @@ function printTable() {
 function kernelNote() {
   const ratios = [];
   for (const r of results) {
-    const p = r.kernel === 'natural' && results.find(x => x.row === r.row && x.workers === r.workers && x.kernel === 'param');
+    const p = r.kernel === 'natural' && result(r.row, 'param', r.workers);
     if (p) ratios.push(r.warmMedianMs / p.warmMedianMs);
   }
   if (ratios.length === 0) return;
@@ -727,8 +729,7 @@ function kernelNote() {
  * scan whose wall time is well above its CPU time lost that time to another process, not to its own start.
  */
 function firstScanNote() {
-  const cores = os.availableParallelism?.() ?? os.cpus().length;
-  for (const r of results.filter(x => x.row === 'prefork-fork' && x.workers <= cores && x.firstWorkerSamples?.length)) {
+  for (const r of results.filter(x => x.row === 'prefork-fork' && x.workers <= CORES && x.firstWorkerSamples?.length)) {
     const s = r.firstWorkerSamples.filter(w => w.cpuMs !== undefined);
     if (s.length) notes.push(`prefork fork's first scans (${r.kernel}, ${r.workers} workers), in the slowest worker, ms wall / on a CPU: ${s.map(w => `${fmt(w.ms)} / ${fmt(w.cpuMs)}`).join(', ')}; its warm median there ${fmt(r.workerWarmMedianMs)}`);
   }
@@ -742,13 +743,12 @@ function firstScanNote() {
 function floorNote(floor) {
   if (!floor) return;
   for (const n of OPT.workers) {
-    const c = results.find(r => r.row === 'c' && r.kernel === 'serial' && r.workers === n);
-    const four = results.find(r => r.row === 'c' && r.kernel === 'four' && r.workers === n);
-    const sab = results.find(r => r.row === 'sab' && r.kernel === 'natural' && r.workers === n);
+    const c = result('c', 'serial', n);
+    const four = result('c', 'four', n);
+    const sab = result('sab', 'natural', n);
     if (!c) continue;
     // elements one core sums: its worker's slice, or with more workers than cores, its share of the round
-    const cores = os.availableParallelism?.() ?? os.cpus().length;
-    const ns = ((n <= cores ? c.workerWarmMedianMs : c.warmMedianMs) * 1e6) / (ELEMENTS / Math.min(n, cores));
+    const ns = ((n <= CORES ? c.workerWarmMedianMs : c.warmMedianMs) * 1e6) / (ELEMENTS / Math.min(n, CORES));
     // a busy machine only adds time: the fastest warm round of any row running this loop says what the loop can do
     const same = results.filter(r => r.workers === n && r.row !== 'ipc' && ['natural', 'param', 'serial'].includes(r.kernel) && Number.isFinite(r.warmMinMs));
     const fastest = same.reduce((a, r) => (r.warmMinMs < a.warmMinMs ? r : a), c);
@@ -768,11 +768,11 @@ function checks() {
   const out = [];
   for (const n of OPT.workers) {
     for (const kernel of KERNELS) {
-      const p = results.find(r => r.row === 'prefork-fork' && r.kernel === kernel && r.workers === n);
-      const ipc = results.find(r => r.row === 'ipc' && r.kernel === 'natural' && r.workers === n);
+      const p = result('prefork-fork', kernel, n);
+      const ipc = result('ipc', 'natural', n);
       if (p && ipc) out.push({ check: 'prefork-fork warm >= 30x faster than ipc', kernel, workers: n, ratio: round1(ipc.warmMedianMs / p.warmMedianMs), pass: ipc.warmMedianMs / p.warmMedianMs >= 30 });
       if (p && Number.isFinite(p.firstMs)) out.push({ check: 'prefork-fork first scan within 1.2x of warm', kernel, workers: n, ratio: Math.round((p.firstMs / p.warmMedianMs) * 100) / 100, pass: p.firstMs <= 1.2 * p.warmMedianMs });
-      const sab = results.find(r => r.row === 'sab' && r.kernel === kernel && r.workers === n);
+      const sab = result('sab', kernel, n);
       if (p && sab) out.push({ check: 'prefork-fork warm <= 0.9x worker_threads + SAB', kernel, workers: n, ratio: Math.round((p.warmMedianMs / sab.warmMedianMs) * 100) / 100, pass: p.warmMedianMs <= 0.9 * sab.warmMedianMs });
     }
   }
@@ -785,7 +785,7 @@ async function main() {
   const t0 = now();
   const thp = thpAllowed();
   const machine = {
-    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    nproc: CORES,
     cpu: os.cpus()[0]?.model,
     memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     kernel: os.release(),

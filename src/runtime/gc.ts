@@ -19,10 +19,9 @@ export function v8Gc(): (options: GcOptions) => void {
  * be, since every forked child shares all of it (each is charged its share of every page, as Pss). V8's low-memory
  * collection (`lowMemory` in the shim, the C++ API's LowMemoryNotification): full GCs with the memory-reducing flag,
  * which empty the young generation, give its unused semi-space and V8's pooled pages back to the kernel and compact
- * the old generation. It is the only way to
- * get that collection on V8 11 (Node 20), whose gc() knows no 'last-resort' flavour and whose plain full GC grows the
- * heap; where the shim cannot find the entry point, V8 >= 12's gc() flavour does the same. Then malloc_trim gives
- * malloc's free pages back.
+ * the old generation. It is the only way to get that collection on V8 11 (Node 20), whose gc() knows no
+ * 'last-resort' flavour and whose plain full GC grows the heap; where the shim cannot find the entry point, V8 >= 12's
+ * gc() flavour does the same. Then malloc_trim gives malloc's free pages back.
  */
 export function shrinkBeforeFork(): void {
   const shim = native();

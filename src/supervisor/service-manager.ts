@@ -1,9 +1,10 @@
 // systemd's notification protocol (sd_notify(3)), without libsystemd: one datagram of `KEY=VALUE` lines to
 // $NOTIFY_SOCKET per change, sent by the shim. READY=1 once generation 1 serves; RELOADING=1 with MONOTONIC_USEC when a
-// swap starts and READY=1 when it ends, served (once no old worker accepts) or failed closed (so Type=notify with ExecReload and
-// Type=notify-reload both work); STOPPING=1; STATUS= lines for `systemctl status`; EXTEND_TIMEOUT_USEC while
-// datasets load; WATCHDOG=1 every half WATCHDOG_USEC from the loop's tick, only while a worker is healthy (or before
-// any generation has served); ERRNO= when the supervisor halts on an error. Without NOTIFY_SOCKET all of it is off.
+// swap starts and READY=1 when it ends, served (once no old worker accepts) or failed closed (so Type=notify with
+// ExecReload and Type=notify-reload both work); STOPPING=1; STATUS= lines for `systemctl status`;
+// EXTEND_TIMEOUT_USEC while datasets load; WATCHDOG=1 every half WATCHDOG_USEC from the loop's tick, only while a
+// worker is healthy (or before any generation has served); ERRNO= when the supervisor halts on an error. Without
+// NOTIFY_SOCKET all of it is off.
 import { EXIT } from '../exit-codes';
 import { native } from '../native';
 import * as log from './log';

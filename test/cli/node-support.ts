@@ -4,10 +4,9 @@
 // such a Node: scripts/node-matrix.sh runs this file on Node 25, a major the table does not list.
 import * as path from 'node:path';
 import t from 'tap';
-import { forkTestedMajors } from '../../src/supervisor/v8-tuning';
+import { forkTestedMajors, V8_TUNING } from '../../src/supervisor/v8-tuning';
 import { forkUnsafeReason, RECOMMENDED_MAJOR } from '../../src/cli/node-support';
 import { EXIT } from '../../src/exit-codes';
-import { V8_TUNING } from '../../src/supervisor/v8-tuning';
 import { APPS, runCli, startPrefork } from '../helpers/prefork';
 
 t.test('which versions fork: the tuning table\'s majors, and no other', async t => {
